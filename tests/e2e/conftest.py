@@ -1,0 +1,126 @@
+"""Browser tests: a real ASGI server (daphne) on a temporary SQLite file, driven by Playwright in
+Debian's headless Chromium. The server runs in a subprocess so WebSockets and the task worker
+behave as in production; seed it with `server.manage(...)`."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.e2e
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, root: Path):
+        self.root = root
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "SQLITE_PATH": str(root / "db.sqlite3"),
+            "MEDIA_ROOT": str(root / "media"),
+            "SITE_URL": self.url,
+            "DJANGO_DEBUG": "0",
+            "LOGIN_RATE_LIMIT": "50",
+        }
+        # The browser tests always use the embedded defaults, whatever the CI run sets.
+        self.env.pop("DATABASE_URL", None)
+        self.env.pop("REDIS_URL", None)
+        self.procs: list[subprocess.Popen] = []
+
+    def manage(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=settings.BASE_DIR, env=self.env, capture_output=True, text=True, check=check, input=input,
+        )
+
+    def shell(self, code: str) -> str:
+        return self.manage("shell", "-c", code).stdout
+
+    def start(self, worker: bool = False) -> None:
+        self.manage("migrate", "--no-input", "-v0")
+        self.manage("createcachetable")
+        log = open(self.root / "server.log", "w")
+        self.procs.append(subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+            cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        ))
+        if worker:
+            self.start_worker()
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not start: " + (self.root / "server.log").read_text())
+
+    def start_worker(self) -> subprocess.Popen:
+        log = open(self.root / "worker.log", "a")
+        proc = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=self.env,
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = Server(tmp_path)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    """A 375 px wide page, as in the WeChat in-app browser."""
+    context = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    yield page
+    context.close()

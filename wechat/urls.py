@@ -1,0 +1,2 @@
+app_name = "wechat"
+urlpatterns: list = []
