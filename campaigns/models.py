@@ -219,6 +219,9 @@ class ConsentRecord(models.Model):
         verbose_name = _("同意记录 Consent record")
         verbose_name_plural = _("同意记录 Consent records")
 
+    def __str__(self) -> str:
+        return f"{self.child} · {self.purpose} · {'granted' if self.granted else 'withdrawn'}"
+
 
 class Registration(models.Model):
     """A child taking part in a campaign, attributed to the library whose branch they came through."""
@@ -232,6 +235,9 @@ class Registration(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "child"], name="registration_once")]
         verbose_name = _("报名 Registration")
         verbose_name_plural = _("报名 Registrations")
+
+    def __str__(self) -> str:
+        return f"{self.child} @ {self.campaign}"
 
 
 class Notice(models.Model):
@@ -250,6 +256,9 @@ class Notice(models.Model):
         verbose_name = _("通知 Notice")
         verbose_name_plural = _("通知 Notices")
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class AuditEvent(models.Model):
     """Append-only audit log shared by every app (assignments, scores, appeals, consent...)."""
@@ -266,3 +275,6 @@ class AuditEvent(models.Model):
         ordering = ["at", "id"]
         verbose_name = _("审计日志 Audit event")
         verbose_name_plural = _("审计日志 Audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
