@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Counts views of /c/<slug>/ and /c/<slug>/lib/<code>/ only (one buffered INSERT); see docs/reports.md.
+    "reports.visits.VisitCountingMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

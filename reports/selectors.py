@@ -1,0 +1,642 @@
+"""Every read of the reports layer. This is the one module that knows each app's shape.
+
+The figures of a campaign — whole, or for one library's subtree — are computed by
+`campaign_figures()` as a plain JSON-able dict; the page, the WebSocket counters, the JSON API,
+the XLSX/CSV exports and `manage.py campaign_report` all render that same dict, so they cannot
+disagree. Each source is aggregated once in the database, grouped by (library, local day), and
+then folded in Python over the ≤ 460 libraries: the cost grows with libraries × days, not rows.
+
+Sources (app → model → what it counts, attributed to which library):
+- campaigns.Registration  → registrations (library = the branch the child came through)
+- submissions.Entry       → entries: live (not replaced/withdrawn) and not refused (`rejected`)
+- events.QuizAttempt      → attempts: every non-practice sitting, by its start day
+- likes (judging/submissions, whichever app defines a Like with an `entry`) → likes, by the entry's library
+- wechat.Follower         → followers gained: subscribed during the campaign, by attributed library
+- judging (rounds, assignments, scores, appeals, awards) → progress and awards, when the models exist
+Participants are unique children (registered, entered or attempted); voters are counted as likes.
+Days are local days in the campaign's time zone (Asia/Shanghai by default)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from statistics import median
+from zoneinfo import ZoneInfo
+
+from django.apps import apps
+from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+from django.http import Http404
+from django.utils import timezone
+
+from campaigns.models import Campaign, CampaignLibrary, Library, OrganizerRole, Registration, Stage, User
+from campaigns.selectors import campaign_open_stages, is_organizer, organizer_roots, user_can_manage_library
+from events.models import Event
+
+LEVELS = [
+    ("national", "国家馆 National"),
+    ("provincial", "省级馆 Provincial"),
+    ("city", "市级馆 City"),
+    ("county", "县级馆 County"),
+]
+LEVEL_LABEL = dict(LEVELS)
+MEDIA_LABEL = {"audio": "音频 Audio", "image": "图片 Image", "essay": "文章 Essay", "video": "视频 Video"}
+TOP_N = 20
+
+
+# --- the other apps' shapes -------------------------------------------------------------------------
+
+
+def _model(app_label: str, *names: str):
+    for name in names:
+        try:
+            return apps.get_model(app_label, name)
+        except LookupError:
+            continue
+    return None
+
+
+def _has(model, field: str) -> bool:
+    try:
+        model._meta.get_field(field)
+        return True
+    except Exception:
+        return False
+
+
+def _first_field(model, *names: str) -> str | None:
+    return next((n for n in names if _has(model, n)), None)
+
+
+def entry_model():
+    return _model("submissions", "Entry")
+
+
+def attempt_model():
+    return _model("events", "QuizAttempt")
+
+
+def quiz_result_model():
+    return _model("events", "QuizResult")
+
+
+def like_model():
+    for app_label in ("judging", "submissions"):
+        model = _model(app_label, "Like", "EntryLike", "Vote")
+        if model is not None and _has(model, "entry"):
+            return model
+    return None
+
+
+def follower_model():
+    model = _model("wechat", "Follower")
+    return model if model is not None and _has(model, "library") and _has(model, "subscribed_at") else None
+
+
+def award_model():
+    model = _model("judging", "Award", "AwardWinner", "AwardResult")
+    return model if model is not None and (_has(model, "entry") or _has(model, "library")) else None
+
+
+def live_entries(qs: QuerySet) -> QuerySet:
+    """Entries that count as received: not superseded, not withdrawn, not refused by validation."""
+    return qs.exclude(status__in=["replaced", "withdrawn", "rejected"])
+
+
+def sources_available() -> dict[str, bool]:
+    return {
+        "entries": entry_model() is not None,
+        "attempts": attempt_model() is not None,
+        "likes": like_model() is not None,
+        "followers": follower_model() is not None,
+        "judging": _model("judging", "Round") is not None,
+        "awards": award_model() is not None,
+    }
+
+
+# --- scope ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    campaign: Campaign
+    library: Library | None  # None = the whole campaign
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.campaign.timezone or "Asia/Shanghai")
+
+
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
+    """Campaigns an organizer can report on: those with a branch (or the lead library) in their subtrees."""
+    qs = Campaign.objects.select_related("lead_library").prefetch_related("stages")
+    if user.is_superuser:
+        return qs
+    roots = organizer_roots(user)
+    q = Q(pk__in=[])
+    for root in roots:
+        q |= Q(branches__library__path__startswith=root.path) | Q(lead_library__path__startswith=root.path)
+    return qs.filter(q).distinct()
+
+
+def default_library_for(user: User, campaign: Campaign) -> Library | None:
+    """Superusers and organizers of a library above the campaign's lead library see it whole."""
+    if user.is_superuser:
+        return None
+    roots = organizer_roots(user)
+    if any(root.parent_id is None for root in roots):
+        return None
+    leading = [root for root in roots if campaign.lead_library.is_within(root)]
+    candidates = leading or roots
+    return min(candidates, key=lambda lib: (lib.rank, lib.path)) if candidates else None
+
+
+def report_scope(user: User, slug: str, library_code: str | None) -> Scope:
+    """The scope a user asked for, or Http404 (unknown) / PermissionError (not theirs)."""
+    if not is_organizer(user):
+        raise PermissionError("not an organizer")
+    campaign = Campaign.objects.select_related("lead_library").filter(slug=slug).first()
+    if campaign is None:
+        raise Http404("campaign")
+    if library_code:
+        library = Library.objects.filter(code=library_code).first()
+        if library is None:
+            raise Http404("library")
+        if not user_can_manage_library(user, library):
+            raise PermissionError("library outside the organizer's subtree")
+        if library.parent_id is None:  # the root of the federation: the whole campaign
+            library = None
+    else:
+        library = default_library_for(user, campaign)
+    if not campaigns_visible_to(user).filter(pk=campaign.pk).exists():
+        raise Http404("campaign")
+    return Scope(campaign=campaign, library=library)
+
+
+def _scoped(qs: QuerySet, scope: Scope, library_field: str, library_ids: set[int]) -> QuerySet:
+    if scope.library is None:
+        return qs
+    return qs.filter(**{f"{library_field}__in": library_ids})
+
+
+# --- aggregation helpers ----------------------------------------------------------------------------
+
+
+def _by_library_day(qs: QuerySet, library_field: str, time_field: str, tz: ZoneInfo) -> list[tuple[int, date, int]]:
+    rows = (
+        qs.annotate(_day=TruncDate(time_field, tzinfo=tz))
+        .values_list(library_field, "_day")
+        .annotate(_n=Count("pk"))
+        .order_by()
+    )
+    return [(lib, day, n) for lib, day, n in rows]
+
+
+def _fold(rows: list[tuple[int, date, int]]) -> tuple[Counter, Counter, int]:
+    per_library: Counter = Counter()
+    per_day: Counter = Counter()
+    total = 0
+    for lib, day, n in rows:
+        per_library[lib] += n
+        per_day[day] += n
+        total += n
+    return per_library, per_day, total
+
+
+def _city_code(path: str) -> str | None:
+    parts = path.strip("/").split("/")
+    return parts[2] if len(parts) >= 3 else None
+
+
+def _date_range(days: set[date]) -> list[date]:
+    if not days:
+        return []
+    first, last = min(days), max(days)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def campaign_window(campaign: Campaign) -> tuple[datetime | None, datetime | None]:
+    stages = list(campaign.stages.all())
+    if not stages:
+        return None, None
+    starts = min(s.starts_at for s in stages)
+    ends = [s.ends_at for s in stages]
+    return starts, (None if any(e is None for e in ends) else max(ends))
+
+
+def campaign_stage(campaign: Campaign, at: datetime | None = None) -> dict:
+    """The stage the campaign is in now (the latest open one), else the last one that began."""
+    at = at or timezone.now()
+    open_stages = campaign_open_stages(campaign, at)
+    if open_stages:
+        stage = max(open_stages, key=lambda s: (Stage.ORDER.index(s.kind), s.starts_at))
+    else:
+        begun = [s for s in campaign.stages.all() if s.starts_at <= at]
+        stage = max(begun, key=lambda s: s.starts_at) if begun else None
+    if stage is None:
+        return {"kind": "draft", "label": str(Stage.Kind.DRAFT.label), "open": False}
+    return {"kind": stage.kind, "label": str(stage.get_kind_display()), "open": stage.is_open(at),
+            "starts_at": stage.starts_at.isoformat(), "ends_at": stage.ends_at.isoformat() if stage.ends_at else None}
+
+
+# --- the figures ------------------------------------------------------------------------------------
+
+
+def campaign_figures(scope: Scope, *, at: datetime | None = None) -> dict:
+    """All figures of a campaign (or a subtree of it). See docs/reports.md for every key."""
+    campaign, tz = scope.campaign, scope.tz
+    at = at or timezone.now()
+    libs = {lib.pk: lib for lib in Library.objects.all().only("pk", "code", "name", "level", "province", "path")}
+    by_code = {lib.code: lib for lib in libs.values()}
+    in_scope = {pk for pk, lib in libs.items() if scope.library is None or lib.path.startswith(scope.library.path)}
+    available = sources_available()
+
+    # Registrations, entries, attempts, likes: (library, day) → n.
+    registrations = _scoped(Registration.objects.filter(campaign=campaign), scope, "library_id", in_scope)
+    reg_lib, reg_day, reg_total = _fold(_by_library_day(registrations, "library_id", "created_at", tz))
+
+    Entry = entry_model()
+    entries = live_entries(Entry.objects.filter(event__campaign=campaign)) if Entry else None
+    if entries is not None:
+        entries = _scoped(entries, scope, "library_id", in_scope)
+        ent_lib, ent_day, ent_total = _fold(_by_library_day(entries, "library_id", "created_at", tz))
+    else:
+        ent_lib, ent_day, ent_total = Counter(), Counter(), 0
+
+    Attempt = attempt_model()
+    attempts = None
+    if Attempt is not None:
+        attempts = _scoped(Attempt.objects.filter(event__campaign=campaign, practice=False), scope, "library_id", in_scope)
+        att_lib, att_day, att_total = _fold(_by_library_day(attempts, "library_id", "started_at", tz))
+    else:
+        att_lib, att_day, att_total = Counter(), Counter(), 0
+
+    Like = like_model()
+    likes = None
+    if Like is not None:
+        likes = _scoped(Like.objects.filter(entry__event__campaign=campaign), scope, "entry__library_id", in_scope)
+        like_time = _first_field(Like, "created_at", "at", "liked_at") or "created_at"
+        like_lib, like_day, like_total = _fold(_by_library_day(likes, "entry__library_id", like_time, tz))
+    else:
+        like_lib, like_day, like_total = Counter(), Counter(), 0
+
+    # Participants: distinct (library, child) pairs over every way a child takes part.
+    pair_sets = [registrations.values_list("library_id", "child_id")]
+    if entries is not None:
+        pair_sets.append(entries.values_list("library_id", "child_id"))
+    if attempts is not None:
+        pair_sets.append(attempts.values_list("library_id", "child_id"))
+    pairs = list(pair_sets[0].order_by().union(*[p.order_by() for p in pair_sets[1:]]))
+    children_by_lib: dict[int, set[int]] = defaultdict(set)
+    for lib, child in pairs:
+        children_by_lib[lib].add(child)
+    participants_total = len({child for _lib, child in pairs})
+
+    # Visits.
+    visits = _visits(scope, in_scope)
+
+    # Followers gained during the campaign, by attributed library.
+    followers_lib: Counter = Counter()
+    Follower = follower_model()
+    if Follower is not None:
+        start, end = campaign_window(campaign)
+        fq = Follower.objects.filter(library_id__in=in_scope, subscribed_at__isnull=False)
+        if start:
+            fq = fq.filter(subscribed_at__gte=start)
+        if end:
+            fq = fq.filter(subscribed_at__lt=end)
+        followers_lib.update(dict(fq.values_list("library_id").annotate(n=Count("pk")).order_by()))
+
+    awards = award_figures(scope, in_scope, libs)
+    awards_lib: Counter = Counter()
+    for row in awards["winners"]:
+        lib = by_code.get(row["library_code"])
+        if lib is not None:
+            awards_lib[lib.pk] += 1
+
+    running = _libraries_running_events(campaign, in_scope, libs)
+
+    # Per library.
+    branch_ids = set(CampaignLibrary.objects.filter(campaign=campaign).values_list("library_id", flat=True))
+    touched = (set(reg_lib) | set(ent_lib) | set(att_lib) | set(like_lib) | set(children_by_lib)
+               | set(followers_lib) | set(visits["per_library"]) | running | (branch_ids & in_scope) | set(awards_lib))
+    library_rows = []
+    for pk in sorted(touched & in_scope, key=lambda p: libs[p].path):
+        lib = libs[pk]
+        city = by_code.get(_city_code(lib.path) or "")
+        participations = att_lib[pk] + ent_lib[pk] + like_lib[pk]
+        library_rows.append({
+            "code": lib.code, "name": lib.name, "level": lib.level, "province": lib.province,
+            "city": city.name if city and lib.level in ("city", "county") else "",
+            "branch": pk in branch_ids,
+            "takes_part": bool(children_by_lib.get(pk)) or pk in running,
+            "runs_event": pk in running,
+            "participants": len(children_by_lib.get(pk, ())),
+            "registrations": reg_lib[pk], "attempts": att_lib[pk], "entries": ent_lib[pk], "likes": like_lib[pk],
+            "participations": participations,
+            "followers_gained": followers_lib[pk], "awards": awards_lib[pk],
+            "pv": visits["per_library"].get(pk, {}).get("pv", 0), "uv": visits["per_library"].get(pk, {}).get("uv", 0),
+        })
+    rows_by_pk = {by_code[row["code"]].pk: row for row in library_rows}
+    taking_part = {pk for pk, row in rows_by_pk.items() if row["takes_part"]}
+
+    # Day by day.
+    all_days = set(reg_day) | set(ent_day) | set(att_day) | set(like_day) | set(visits["per_day"])
+    day_rows = []
+    for day in _date_range(all_days):
+        v = visits["per_day"].get(day, {"pv": 0, "uv": 0})
+        day_rows.append({
+            "date": day.isoformat(), "pv": v["pv"], "uv": v["uv"], "registrations": reg_day[day],
+            "attempts": att_day[day], "entries": ent_day[day], "likes": like_day[day],
+            "participations": att_day[day] + ent_day[day] + like_day[day],
+        })
+    peak = {
+        "visits": _peak(day_rows, "pv"),
+        "participations": _peak(day_rows, "participations"),
+    }
+
+    headline = {
+        "visits_pv": visits["pv"], "visits_uv": visits["uv"],
+        "participants": participants_total,
+        "participations": att_total + ent_total + like_total,
+        "registrations": reg_total, "attempts": att_total, "entries": ent_total, "likes": like_total,
+        "libraries_taking_part": len(taking_part),
+        "libraries_taking_part_by_level": {lvl: sum(1 for pk in taking_part if libs[pk].level == lvl) for lvl, _ in LEVELS},
+        "followers_gained": sum(followers_lib.values()),
+        "awards": len(awards["winners"]),
+    }
+
+    return {
+        "campaign": {
+            "slug": campaign.slug, "title": campaign.title, "title_en": campaign.title_en,
+            "timezone": campaign.timezone, "lead_library": campaign.lead_library.code,
+            "stage": campaign_stage(campaign, at),
+        },
+        "scope": _scope_dict(scope.library),
+        "generated_at": at.astimezone(tz).isoformat(timespec="seconds"),
+        "available": available,
+        "headline": headline,
+        "days": day_rows,
+        "peak": peak,
+        "by_level": _by_level(rows_by_pk, libs, children_by_lib, in_scope, branch_ids),
+        "by_province": _by_region(rows_by_pk, libs, children_by_lib, key="province"),
+        "by_city": _by_region(rows_by_pk, libs, children_by_lib, key="city"),
+        "events": event_figures(scope, in_scope, entries, attempts, likes),
+        "entries_by_media": _entries_by_media(entries),
+        "top_libraries_participation": _top(library_rows, "participations"),
+        "top_libraries_entries": _top(library_rows, "entries"),
+        "libraries": library_rows,
+        "quiz": quiz_figures(scope, in_scope, attempts),
+        "judging": judging_figures(scope, in_scope),
+        "awards": awards,
+    }
+
+
+def _scope_dict(library: Library | None) -> dict:
+    if library is None:
+        return {"library": None, "name": "全部 Whole campaign", "level": None}
+    return {"library": library.code, "name": library.name, "level": library.level}
+
+
+def _peak(day_rows: list[dict], key: str) -> dict | None:
+    best = max(day_rows, key=lambda r: (r[key], r["date"]), default=None)
+    if not best or best[key] == 0:
+        return None
+    # The earliest day with the highest value, so the mark is stable.
+    best = min((r for r in day_rows if r[key] == best[key]), key=lambda r: r["date"])
+    return {"date": best["date"], "value": best[key]}
+
+
+def _visits(scope: Scope, in_scope: set[int]) -> dict:
+    from reports.models import VisitorDay
+
+    qs = VisitorDay.objects.filter(campaign=scope.campaign)
+    if scope.library is not None:
+        # The campaign page itself belongs to the subtree that holds the lead library.
+        if scope.campaign.lead_library.is_within(scope.library):
+            qs = qs.filter(Q(library_id__in=in_scope) | Q(library__isnull=True))
+        else:
+            qs = qs.filter(library_id__in=in_scope)
+    per_day = {
+        row["day"]: {"pv": row["pv"] or 0, "uv": row["uv"]}
+        for row in qs.values("day").annotate(pv=Sum("views"), uv=Count("visitor", distinct=True)).order_by()
+    }
+    per_library = {
+        row["library_id"]: {"pv": row["pv"] or 0, "uv": row["uv"]}
+        for row in qs.filter(library__isnull=False).values("library_id").annotate(pv=Sum("views"), uv=Count("pk")).order_by()
+    }
+    return {
+        "per_day": per_day, "per_library": per_library,
+        "pv": sum(v["pv"] for v in per_day.values()), "uv": sum(v["uv"] for v in per_day.values()),
+    }
+
+
+def _libraries_running_events(campaign: Campaign, in_scope: set[int], libs: dict) -> set[int]:
+    """The lead library runs the campaign's events; a library whose staff host a live quiz runs one too."""
+    running = set()
+    if Event.objects.filter(campaign=campaign).exists() and campaign.lead_library_id in in_scope:
+        running.add(campaign.lead_library_id)
+    LiveSession = _model("events", "LiveSession")
+    if LiveSession is not None and _has(LiveSession, "host"):
+        hosts = LiveSession.objects.filter(event__campaign=campaign).values_list("host_id", flat=True).distinct()
+        host_libs = OrganizerRole.objects.filter(user_id__in=hosts).values_list("library_id", flat=True)
+        running.update(pk for pk in host_libs if pk in in_scope)
+    return running
+
+
+def _by_level(rows_by_pk, libs, children_by_lib, in_scope, branch_ids) -> list[dict]:
+    out = []
+    for level, label in LEVELS:
+        pks = [pk for pk, row in rows_by_pk.items() if libs[pk].level == level]
+        children = set().union(*(children_by_lib.get(pk, set()) for pk in pks)) if pks else set()
+        out.append({
+            "level": level, "label": label,
+            "branches": sum(1 for pk in branch_ids & in_scope if libs[pk].level == level),
+            "libraries_taking_part": sum(1 for pk in pks if rows_by_pk[pk]["takes_part"]),
+            "participants": len(children),
+            "participations": sum(rows_by_pk[pk]["participations"] for pk in pks),
+            "entries": sum(rows_by_pk[pk]["entries"] for pk in pks),
+            "pv": sum(rows_by_pk[pk]["pv"] for pk in pks),
+        })
+    return out
+
+
+def _by_region(rows_by_pk, libs, children_by_lib, *, key: str) -> list[dict]:
+    groups: dict[tuple, list[int]] = defaultdict(list)
+    for pk, row in rows_by_pk.items():
+        if key == "city":
+            if not row["city"]:
+                continue
+            groups[(row["province"], row["city"])].append(pk)
+        else:
+            groups[(row["province"] or "—",)].append(pk)
+    out = []
+    for group, pks in groups.items():
+        children = set().union(*(children_by_lib.get(pk, set()) for pk in pks))
+        entry = {"province": group[0]}
+        if key == "city":
+            entry["city"] = group[1]
+        entry.update({
+            "libraries_taking_part": sum(1 for pk in pks if rows_by_pk[pk]["takes_part"]),
+            "participants": len(children),
+            "participations": sum(rows_by_pk[pk]["participations"] for pk in pks),
+            "entries": sum(rows_by_pk[pk]["entries"] for pk in pks),
+            "pv": sum(rows_by_pk[pk]["pv"] for pk in pks),
+        })
+        out.append(entry)
+    out.sort(key=lambda r: (-r["participations"], -r["participants"], r["province"], r.get("city", "")))
+    return out
+
+
+def _top(library_rows: list[dict], key: str) -> list[dict]:
+    ranked = sorted((r for r in library_rows if r[key] > 0), key=lambda r: (-r[key], -r["participants"], r["code"]))
+    return [
+        {"rank": i, "code": r["code"], "name": r["name"], "level": r["level"], "province": r["province"],
+         "participants": r["participants"], "participations": r["participations"], "entries": r["entries"]}
+        for i, r in enumerate(ranked[:TOP_N], start=1)
+    ]
+
+
+def _entries_by_media(entries: QuerySet | None) -> list[dict]:
+    if entries is None:
+        return []
+    counts = dict(entries.values_list("kind").annotate(n=Count("pk")).order_by())
+    return [{"media": k, "label": MEDIA_LABEL.get(k, k), "entries": counts[k]} for k in MEDIA_LABEL if counts.get(k)]
+
+
+def event_figures(scope: Scope, in_scope: set[int], entries, attempts, likes) -> list[dict]:
+    events = list(Event.objects.filter(campaign=scope.campaign).order_by("position", "id"))
+    ent_by_event: dict[int, Counter] = defaultdict(Counter)
+    ready, pending_moderation, ent_children = Counter(), Counter(), Counter()
+    if entries is not None:
+        for event_id, kind, n in entries.values_list("event_id", "kind").annotate(n=Count("pk")).order_by():
+            ent_by_event[event_id][kind] = n
+        ready.update(dict(entries.filter(status="ready").values_list("event_id").annotate(n=Count("pk")).order_by()))
+        pending_moderation.update(dict(
+            entries.filter(status="ready", moderation="pending").values_list("event_id").annotate(n=Count("pk")).order_by()
+        ))
+        ent_children.update(dict(
+            entries.values_list("event_id").annotate(n=Count("child_id", distinct=True)).order_by()
+        ))
+    att, att_children = Counter(), Counter()
+    if attempts is not None:
+        att.update(dict(attempts.values_list("event_id").annotate(n=Count("pk")).order_by()))
+        att_children.update(dict(attempts.values_list("event_id").annotate(n=Count("child_id", distinct=True)).order_by()))
+    like_counts = Counter()
+    if likes is not None:
+        like_counts.update(dict(likes.values_list("entry__event_id").annotate(n=Count("pk")).order_by()))
+    out = []
+    for event in events:
+        by_media = dict(ent_by_event[event.pk])
+        out.append({
+            "slug": event.slug, "title": event.title, "kind": event.kind, "kind_label": str(event.get_kind_display()),
+            "participants": att_children[event.pk] if event.kind == "quiz" else ent_children[event.pk],
+            "attempts": att[event.pk], "entries": sum(by_media.values()), "entries_ready": ready[event.pk],
+            "entries_to_moderate": pending_moderation[event.pk], "likes": like_counts[event.pk],
+            "by_media": {k: by_media.get(k, 0) for k in MEDIA_LABEL},
+        })
+    return out
+
+
+def quiz_figures(scope: Scope, in_scope: set[int], attempts) -> list[dict]:
+    """Per quiz event: sittings, finishers, and the best-score results (nicknames only)."""
+    Result = quiz_result_model()
+    if attempts is None or Result is None:
+        return []
+    out = []
+    for event in Event.objects.filter(campaign=scope.campaign, kind="quiz").order_by("position", "id"):
+        ev_attempts = attempts.filter(event=event)
+        results = _scoped(Result.objects.filter(event=event), scope, "library_id", in_scope)
+        stats = results.aggregate(n=Count("pk"), avg=Avg("score"), top=Max("score"), low=Min("score"),
+                                  completed=Count("pk", filter=Q(completed=True)))
+        scores = list(results.values_list("score", flat=True)) if stats["n"] <= 200_000 else []
+        top = [
+            {"rank": i, "nickname": r.child.nickname, "library": r.library.name, "score": r.score,
+             "seconds": round(r.total_time_ms / 1000, 1)}
+            for i, r in enumerate(
+                results.select_related("child", "library").order_by("-score", "total_time_ms", "finished_at", "pk")[:10],
+                start=1,
+            )
+        ]
+        out.append({
+            "slug": event.slug, "title": event.title,
+            "attempts": ev_attempts.count(),
+            "attempts_finished": ev_attempts.exclude(status="open").count(),
+            "participants": stats["n"], "completed": stats["completed"],
+            "average_best_score": round(stats["avg"], 1) if stats["avg"] is not None else None,
+            "median_best_score": median(scores) if scores else None,
+            "highest_score": stats["top"], "lowest_best_score": stats["low"],
+            "top": top,
+        })
+    return out
+
+
+def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
+    """Judging progress per round; empty when the judging app has no rounds yet."""
+    Round = _model("judging", "Round")
+    Assignment = _model("judging", "Assignment")
+    if Round is None or not _has(Round, "campaign"):
+        return {"available": False, "rounds": []}
+    rounds = []
+    order = [f for f in ("opens", "opens_at", "position", "id") if _has(Round, f)]
+    for rnd in Round.objects.filter(campaign=scope.campaign).order_by(*order):
+        row = {"key": getattr(rnd, "key", str(rnd.pk)), "title": getattr(rnd, "title", str(rnd)),
+               "status": getattr(rnd, "status", ""), "assignments": 0, "assignments_done": 0,
+               "entries": 0, "progress": None, "judges": 0}
+        if Assignment is not None and _has(Assignment, "round") and _has(Assignment, "entry"):
+            qs = Assignment.objects.filter(round=rnd)
+            if scope.library is not None:
+                qs = qs.filter(entry__library_id__in=in_scope)
+            done_q = _assignment_done_q(Assignment)
+            agg = qs.aggregate(n=Count("pk"), done=Count("pk", filter=done_q) if done_q is not None else Count("pk"),
+                               entries=Count("entry_id", distinct=True), judges=Count("judge_id", distinct=True)
+                               if _has(Assignment, "judge") else Count("pk"))
+            row.update(assignments=agg["n"], assignments_done=agg["done"] if done_q is not None else 0,
+                       entries=agg["entries"], judges=agg["judges"] if _has(Assignment, "judge") else 0)
+            row["progress"] = round(100 * row["assignments_done"] / row["assignments"], 1) if row["assignments"] else None
+        rounds.append(row)
+    return {"available": True, "rounds": rounds}
+
+
+def _assignment_done_q(Assignment) -> Q | None:
+    for field in ("completed_at", "submitted_at", "done_at", "scored_at"):
+        if _has(Assignment, field):
+            return Q(**{f"{field}__isnull": False})
+    if _has(Assignment, "status"):
+        return Q(status__in=["done", "completed", "submitted", "scored"])
+    return None
+
+
+def award_figures(scope: Scope, in_scope: set[int], libs: dict) -> dict:
+    """Awards won, per tier and per library (the final, published ones when the model marks them)."""
+    Award = award_model()
+    if Award is None:
+        return {"available": False, "tiers": [], "winners": []}
+    qs = Award.objects.all()
+    if _has(Award, "campaign"):
+        qs = qs.filter(campaign=scope.campaign)
+    elif _has(Award, "entry"):
+        qs = qs.filter(entry__event__campaign=scope.campaign)
+    lib_field = "library_id" if _has(Award, "library") else "entry__library_id"
+    qs = _scoped(qs, scope, lib_field, in_scope)
+    tier_field = _first_field(Award, "tier", "key", "award_key", "title")
+    winners, tiers = [], Counter()
+    for tier, lib_id in qs.values_list(tier_field or "pk", lib_field):
+        lib = libs.get(lib_id)
+        winners.append({"tier": str(tier), "library_code": lib.code if lib else "", "library": lib.name if lib else ""})
+        tiers[str(tier)] += 1
+    return {"available": True, "tiers": [{"tier": t, "count": n} for t, n in sorted(tiers.items())], "winners": winners}
+
+
+def live_counters(scope: Scope) -> dict:
+    """The few numbers the report page refreshes live (cheap: no per-library fold)."""
+    figures = campaign_figures(scope)
+    today = timezone.localdate(timezone=scope.tz).isoformat()
+    today_row = next((d for d in figures["days"] if d["date"] == today), None) or {}
+    return {
+        "headline": figures["headline"],
+        "today": {"date": today, "pv": today_row.get("pv", 0), "uv": today_row.get("uv", 0),
+                  "participations": today_row.get("participations", 0)},
+        "generated_at": figures["generated_at"],
+    }

@@ -1,0 +1,99 @@
+"""Visit counting: the daily salt, the visitor hash and the one-INSERT hit record.
+
+Kept apart from services.py because the middleware imports it on every request: it must stay
+tiny and never touch anything but the buffer table and the salt."""
+
+import hashlib
+import hmac
+import logging
+import re
+import secrets
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError, transaction
+from django.utils import timezone
+
+from reports.models import VisitHit, VisitSalt
+
+log = logging.getLogger(__name__)
+
+# /c/<slug>/ (campaign page) and /c/<slug>/lib/<code>/ (a library's branch page). Nothing else.
+COUNTED_PATH = re.compile(r"^/c/(?P<slug>[-\w]+)/(?:lib/(?P<code>[-\w]+)/)?$")
+BOT_UA = re.compile(r"bot|spider|crawl|slurp|headless|preview|monitor|curl|wget|python-requests", re.I)
+
+# A cache of a value whose source of truth is the VisitSalt row: every worker reads the same salt.
+_salt_memo: dict[date, str] = {}
+
+
+def salt_for(day: date) -> str:
+    salt = _salt_memo.get(day)
+    if salt:
+        return salt
+    key = f"reports:visit-salt:{day.isoformat()}"
+    salt = cache.get(key)
+    if not salt:
+        try:
+            with transaction.atomic():
+                salt = VisitSalt.objects.get_or_create(day=day, defaults={"salt": secrets.token_hex(32)})[0].salt
+        except IntegrityError:  # another worker created it first
+            salt = VisitSalt.objects.get(day=day).salt
+        cache.set(key, salt, 60 * 60 * 26)
+    _salt_memo.clear()  # keep exactly one day in memory: yesterday's salt must be forgettable
+    _salt_memo[day] = salt
+    return salt
+
+
+def visitor_hash(*, ip: str, user_agent: str, day: date) -> str:
+    return hmac.new(salt_for(day).encode(), f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_ip(meta: dict) -> str:
+    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
+    if forwarded:
+        return forwarded.split(",")[0].strip()
+    return meta.get("REMOTE_ADDR", "") or ""
+
+
+def counted_page(path: str) -> tuple[str, str] | None:
+    """(campaign slug, library code or "") when `path` is a counted page, else None."""
+    match = COUNTED_PATH.match(path)
+    if not match:
+        return None
+    return match["slug"], match["code"] or ""
+
+
+def hit_record(*, slug: str, code: str, ip: str, user_agent: str, at: datetime | None = None) -> None:
+    at = at or timezone.now()
+    day = timezone.localdate(at)
+    VisitHit.objects.create(
+        at=at, campaign_slug=slug[:80], library_code=code[:32],
+        visitor=visitor_hash(ip=ip, user_agent=user_agent[:512], day=day),
+    )
+
+
+class VisitCountingMiddleware:
+    """Counts successful GETs of campaign and branch pages; every other URL passes untouched.
+
+    Sync on purpose and placed last: it runs in the view's own thread, costs one regex match on
+    other pages and one INSERT into the buffer on counted ones, and never fails a page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method != "GET" or response.status_code != 200:
+            return response
+        page = counted_page(request.path_info)
+        if page is None:
+            return response
+        meta = request.META
+        user_agent = meta.get("HTTP_USER_AGENT", "")
+        if BOT_UA.search(user_agent) or meta.get("HTTP_PURPOSE") == "prefetch":
+            return response
+        try:
+            hit_record(slug=page[0], code=page[1], ip=client_ip(meta), user_agent=user_agent)
+        except DatabaseError:
+            log.exception("visit not counted for %s", request.path_info)
+        return response
