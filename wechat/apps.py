@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class WechatConfig(AppConfig):
     name = "wechat"
     verbose_name = "微信公众号 WeChat"
+
+    def ready(self) -> None:
+        from campaigns.notifications import register_channel
+        from wechat.notifications import deliver
+
+        register_channel("wechat", deliver)

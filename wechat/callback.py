@@ -1,0 +1,83 @@
+"""The callback WeChat calls (/wechat/callback/): URL check, signed messages, passive replies.
+
+Order matters: signature and freshness are checked before anything is parsed or stored (403),
+XML with a DTD is refused before parsing (400), and the de-duplication row is written in the same
+transaction as the handler's work, so a failed attempt leaves nothing and WeChat's retry runs it."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from wechatpy.replies import TextReply
+
+from wechat import crypto, handlers, services
+
+log = logging.getLogger(__name__)
+
+REQUIRED = ("FromUserName", "ToUserName", "MsgType", "CreateTime")
+
+
+def _text(body: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _safe_mode(request: HttpRequest) -> bool:
+    return request.GET.get("encrypt_type", "raw") == "aes"
+
+
+@csrf_exempt
+def callback(request: HttpRequest) -> HttpResponse:
+    params = request.GET
+    token = settings.WECHAT_TOKEN
+    if not crypto.signature_valid(token, params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")):
+        log.warning("wechat callback: bad signature from %s", request.META.get("REMOTE_ADDR"))
+        return _text("invalid signature", 403)
+    if request.method == "GET":
+        return _text(params.get("echostr", ""))
+    if request.method != "POST":
+        return _text("method not allowed", 405)
+    try:
+        crypto.check_fresh(params.get("timestamp", ""))
+        body = request.body
+        if _safe_mode(request):
+            if not settings.WECHAT_ENCODING_AES_KEY:
+                raise crypto.CallbackRefused(400, "safe mode is not configured (WECHAT_ENCODING_AES_KEY)")
+            body = crypto.decrypt_body(
+                body, token=token, aes_key=settings.WECHAT_ENCODING_AES_KEY, app_id=settings.WECHAT_APP_ID,
+                msg_signature=params.get("msg_signature", ""), timestamp=params["timestamp"], nonce=params.get("nonce", ""),
+            )
+        fields = crypto.parse_xml(body)
+        missing = [name for name in REQUIRED if not isinstance(fields.get(name), str) or not fields.get(name)]
+        if missing:
+            raise crypto.CallbackRefused(400, f"missing {', '.join(missing)}")
+    except crypto.CallbackRefused as refused:
+        log.warning("wechat callback refused (%s): %s", refused.status, refused.reason)
+        return _text(refused.reason, refused.status)
+
+    try:
+        with transaction.atomic():
+            message, first = services.inbound_record(fields=fields)
+            if not first:
+                log.info("wechat retry de-duplicated: %s", message.dedup_key)
+                reply_text = message.reply
+            else:
+                reply_text = handlers.handle(fields)
+                if reply_text:
+                    services.inbound_set_reply(message=message, reply=reply_text)
+    except Exception:
+        # The transaction rolled back (nothing recorded), so WeChat's retry will run it again;
+        # meanwhile the follower must not see "该公众号暂时无法提供服务".
+        log.exception("wechat callback handler failed")
+        return _text("success")
+    if not reply_text:
+        return _text("success")
+    xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply_text,
+                    time=int(time.time())).render()
+    if _safe_mode(request):
+        xml = crypto.encrypt_reply(xml, token=token, aes_key=settings.WECHAT_ENCODING_AES_KEY,
+                                   app_id=settings.WECHAT_APP_ID, nonce=params.get("nonce", ""),
+                                   timestamp=params["timestamp"])
+    return HttpResponse(xml, content_type="application/xml; charset=utf-8")

@@ -1,0 +1,239 @@
+"""Route a parsed callback to its handler and produce the passive reply text ("" = no reply).
+
+Handlers run inside the callback's transaction and must stay fast: database reads and writes
+and enqueued tasks only, never a call to WeChat's API."""
+
+import logging
+
+from django.urls import reverse
+
+from wechat import links, selectors, services
+from wechat.models import Follower
+from wechat.tokens import login_link
+
+log = logging.getLogger(__name__)
+
+
+def handle(fields: dict) -> str:
+    msg_type = str(fields.get("MsgType", "")).lower()
+    if msg_type == "event":
+        event = str(fields.get("Event", ""))
+        handler = EVENT_HANDLERS.get(event.lower()) or EVENT_HANDLERS.get(event)
+        return handler(fields) if handler else ""
+    handler = MESSAGE_HANDLERS.get(msg_type, on_other_message)
+    return handler(fields)
+
+
+# --- replies ----------------------------------------------------------------------------------
+
+
+def a(url: str, text: str) -> str:
+    return f'<a href="{url}">{text}</a>'
+
+
+def help_text(campaign=None) -> str:
+    campaigns = [campaign] if campaign else selectors.active_campaigns()
+    if not campaigns:
+        return "您好！书香活动即将开始，敬请关注。\nHello! The reading campaign starts soon."
+    keywords = "、".join(selectors.campaign_keywords(campaigns[0]))
+    return (f"欢迎参加「{campaigns[0].title}」！回复关键词：{keywords}\n"
+            f"{a(links.campaign_url(campaigns[0]), '活动主页 Campaign page')}")
+
+
+def action_reply(action: str, campaign, follower: Follower) -> str:
+    if campaign is None:
+        return help_text()
+    if action == "quiz":
+        event = selectors.campaign_quiz_event(campaign)
+        if event is None:
+            return f"「{campaign.title}」暂无答题活动。\nNo quiz in this campaign."
+        return f"「{event.title}」答题入口 Quiz: {a(links.quiz_url(campaign, event), '开始答题 Start')}"
+    if action == "register":
+        return f"「{campaign.title}」报名 Registration: {a(links.register_url(campaign), '点此报名 Register')}"
+    if action == "campaign":
+        return f"「{campaign.title}」{a(links.campaign_url(campaign), '活动主页 Campaign page')}"
+    if action == "login":
+        return f"点此登录 Log in: {a(login_link(follower, '/family/'), '登录 Log in')}"
+    if action == "my_entries":
+        return my_entries_reply(follower)
+    return help_text(campaign)
+
+
+def my_entries_reply(follower: Follower) -> str:
+    if follower.user_id is None:
+        return ("请先登录，再查看孩子的作品。\nLog in first to see your entries: "
+                + a(login_link(follower, links.my_entries_url()), "登录 Log in"))
+    rows = selectors.family_entries(follower.user)
+    if not rows:
+        return ("还没有作品。发送语音即可参加诵读活动。\nNo entries yet: send a voice message to take part. "
+                + a(links.my_entries_url(), "我的作品 My entries"))
+    lines = ["我的作品 My entries:"]
+    for row in rows:
+        poem = f"《{row['poem']}》" if row["poem"] else ""
+        reason = f"（{row['reason']}）" if row["reason"] else ""
+        lines.append(f"· {row['child']} {row['event']}{poem}：{row['status']}{reason}")
+    lines.append(a(links.my_entries_url(), "查看全部 View all"))
+    return "\n".join(lines)
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+def on_text(fields: dict) -> str:
+    follower = services.follower_touch(openid=fields["FromUserName"])
+    found = selectors.keyword_action(str(fields.get("Content", "")))
+    if found is None:
+        return help_text()
+    campaign, action = found
+    return action_reply(action, campaign, follower)
+
+
+def on_voice(fields: dict) -> str:
+    follower = services.follower_touch(openid=fields["FromUserName"])
+    events = selectors.open_recitation_events()
+    if not events:
+        return "目前没有正在征集作品的诵读活动。\nNo recitation event is taking entries now."
+    event = events[0]
+    child_id = poem_id = None
+    if follower.user_id:
+        children = selectors.eligible_children(follower.user, event)
+        if len(children) == 1:
+            child_id = children[0].id
+    poems = list(event.poems.values_list("id", flat=True)[:2])
+    if len(poems) == 1:
+        poem_id = poems[0]
+    voice = services.voice_receive(
+        follower=follower, media_id=str(fields.get("MediaId", "")), media_id_16k=str(fields.get("MediaId16K", "") or ""),
+        fmt=str(fields.get("Format", "amr") or "amr"), msg_id=str(fields.get("MsgId", "")), event_id=event.id,
+        child_id=child_id, poem_id=poem_id,
+    )
+    confirm = reverse("wechat:voice_confirm", args=[voice.id])
+    if follower.user_id is None:
+        return (f"已收到语音！请登录并选择孩子和诗词，完成「{event.title}」投稿。\n"
+                f"Voice received: log in and choose the child and poem. {a(login_link(follower, confirm), '确认投稿 Confirm')}")
+    if child_id and poem_id:
+        return (f"已收到语音，正在生成「{event.title}」作品草稿。\n"
+                f"Voice received; your draft entry is being prepared. {a(links.absolute(confirm), '查看 View')}")
+    return (f"已收到语音！请选择孩子和朗读的诗词，完成「{event.title}」投稿。\n"
+            f"Voice received: choose the child and the poem. {a(links.absolute(confirm), '确认投稿 Confirm')}")
+
+
+def on_other_message(fields: dict) -> str:
+    services.follower_touch(openid=fields["FromUserName"])
+    return help_text()
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def on_subscribe(fields: dict) -> str:
+    key = fields.get("EventKey") or ""
+    key = key if isinstance(key, str) else ""
+    follower = services.follower_subscribe(openid=fields["FromUserName"], scene=key)
+    where = f"（{follower.library.name}）" if follower.library else ""
+    return f"感谢关注{where}！\nThanks for following!\n" + help_text()
+
+
+def on_unsubscribe(fields: dict) -> str:
+    services.follower_unsubscribe(openid=fields["FromUserName"])
+    return ""
+
+
+def on_scan(fields: dict) -> str:
+    key = fields.get("EventKey") or ""
+    follower = services.follower_scan(openid=fields["FromUserName"], scene=key if isinstance(key, str) else "")
+    where = f"（{follower.library.name}）" if follower.library else ""
+    return f"欢迎回来{where}！\nWelcome back!\n" + help_text()
+
+
+def on_click(fields: dict) -> str:
+    follower = services.follower_touch(openid=fields["FromUserName"])
+    found = selectors.menu_action(str(fields.get("EventKey", "")))
+    if found is None:
+        return help_text()
+    campaign, action = found
+    return action_reply(action, campaign, follower)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def on_mass_finished(fields: dict) -> str:
+    services.push_result_mass(msg_id=str(fields.get("MsgID") or fields.get("MsgId") or ""),
+                              status=str(fields.get("Status", "")), total=_int(fields.get("TotalCount")),
+                              sent=_int(fields.get("SentCount")), errors=_int(fields.get("ErrorCount")))
+    return ""
+
+
+def on_publish_finished(fields: dict) -> str:
+    info = fields.get("PublishEventInfo") or {}
+    if not isinstance(info, dict):
+        return ""
+    url = ""
+    detail = info.get("article_detail") or {}
+    items = detail.get("item") if isinstance(detail, dict) else None
+    if isinstance(items, dict):
+        items = [items]
+    if items:
+        url = str(items[0].get("article_url", ""))
+    status = _int(info.get("publish_status"))
+    services.push_result_publish(publish_id=str(info.get("publish_id", "")),
+                                 publish_status=3 if status is None else status, article_url=url)
+    return ""
+
+
+def on_template_finished(fields: dict) -> str:
+    status = str(fields.get("Status", ""))
+    services.delivery_result(msgid=str(fields.get("MsgID") or fields.get("MsgId") or ""), ok=status == "success",
+                             status=status)
+    return ""
+
+
+def _items(fields: dict, container: str) -> list[dict]:
+    block = fields.get(container) or {}
+    items = block.get("List") if isinstance(block, dict) else None
+    if isinstance(items, dict):
+        items = [items]
+    return [i for i in (items or []) if isinstance(i, dict)]
+
+
+def on_subscribe_msg_popup(fields: dict, container: str = "SubscribeMsgPopupEvent") -> str:
+    follower = services.follower_touch(openid=fields["FromUserName"])
+    for item in _items(fields, container):
+        template_id = str(item.get("TemplateId", ""))
+        if template_id:
+            services.subscribe_consent_record(follower=follower, template_id=template_id,
+                                              accepted=str(item.get("SubscribeStatusString", "")) == "accept")
+    return ""
+
+
+def on_subscribe_msg_change(fields: dict) -> str:
+    return on_subscribe_msg_popup(fields, "SubscribeMsgChangeEvent")
+
+
+def on_subscribe_msg_sent(fields: dict) -> str:
+    for item in _items(fields, "SubscribeMsgSentEvent"):
+        code = _int(item.get("ErrorCode"))
+        services.delivery_result(msgid=str(item.get("MsgID", "")), ok=code == 0, status=str(item.get("ErrorStatus", "")),
+                                 error_code=code or None)
+    return ""
+
+
+MESSAGE_HANDLERS = {"text": on_text, "voice": on_voice}
+EVENT_HANDLERS = {
+    "subscribe": on_subscribe,
+    "unsubscribe": on_unsubscribe,
+    "scan": on_scan,
+    "click": on_click,
+    "view": lambda fields: "",
+    "masssendjobfinish": on_mass_finished,
+    "publishjobfinish": on_publish_finished,
+    "templatesendjobfinish": on_template_finished,
+    "subscribe_msg_popup_event": on_subscribe_msg_popup,
+    "subscribe_msg_change_event": on_subscribe_msg_change,
+    "subscribe_msg_sent_event": on_subscribe_msg_sent,
+}
