@@ -1,3 +1,36 @@
+"""The report as JSON, scoped like the page: GET /api/v1/reports/c/{slug}/?library=CODE."""
+
+from django.http import Http404, HttpRequest
 from ninja import Router
 
+from campaigns.selectors import is_organizer
+from config.errors import ApiError
+from reports.selectors import campaign_figures, dashboard, report_scope
+
 router = Router(tags=["reports"])
+
+
+def _require_organizer(request: HttpRequest) -> None:
+    if not request.user.is_authenticated:
+        raise ApiError("login_required", "请先登录", "Please log in first", status=401)
+
+
+@router.get("/c/{slug}/", summary="活动统计 The campaign's figures (whole or one library subtree)")
+def campaign_report(request: HttpRequest, slug: str, library: str | None = None) -> dict:
+    _require_organizer(request)
+    try:
+        scope = report_scope(request.user, slug, library)
+    except PermissionError as exc:
+        raise ApiError("forbidden", "这个图书馆不在您的管理范围内", "This library is outside your libraries",
+                       status=403) from exc
+    except Http404 as exc:
+        raise ApiError("not_found", "没有找到这个活动或图书馆", "No such campaign or library", status=404) from exc
+    return campaign_figures(scope)
+
+
+@router.get("/dashboard/", summary="组织者首页 The organizer dashboard: campaigns, stage, attention, headline")
+def organizer_dashboard(request: HttpRequest) -> list:
+    _require_organizer(request)
+    if not is_organizer(request.user):
+        raise ApiError("forbidden", "组织者才能查看统计", "Only organizers can see reports", status=403)
+    return dashboard(request.user)

@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from reports.consumers import ReportCountersConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/reports/c/<slug:slug>/", ReportCountersConsumer.as_asgi()),
+]

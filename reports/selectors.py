@@ -18,6 +18,7 @@ Days are local days in the campaign's time zone (Asia/Shanghai by default)."""
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,6 +26,7 @@ from statistics import median
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
@@ -48,12 +50,27 @@ TOP_N = 20
 # --- the other apps' shapes -------------------------------------------------------------------------
 
 
+_tables: dict[str, tuple[float, set[str]]] = {}
+
+
+def _table_names() -> set[str]:
+    """The database's tables, re-read at most once a minute: an app's model counts only once migrated."""
+    now = time.monotonic()
+    cached = _tables.get(connection.alias)
+    if cached and now - cached[0] < 60:
+        return cached[1]
+    names = set(connection.introspection.table_names())
+    _tables[connection.alias] = (now, names)
+    return names
+
+
 def _model(app_label: str, *names: str):
     for name in names:
         try:
-            return apps.get_model(app_label, name)
+            model = apps.get_model(app_label, name)
         except LookupError:
             continue
+        return model if model._meta.db_table in _table_names() else None
     return None
 
 
@@ -94,11 +111,6 @@ def follower_model():
     return model if model is not None and _has(model, "library") and _has(model, "subscribed_at") else None
 
 
-def award_model():
-    model = _model("judging", "Award", "AwardWinner", "AwardResult")
-    return model if model is not None and (_has(model, "entry") or _has(model, "library")) else None
-
-
 def live_entries(qs: QuerySet) -> QuerySet:
     """Entries that count as received: not superseded, not withdrawn, not refused by validation."""
     return qs.exclude(status__in=["replaced", "withdrawn", "rejected"])
@@ -111,7 +123,7 @@ def sources_available() -> dict[str, bool]:
         "likes": like_model() is not None,
         "followers": follower_model() is not None,
         "judging": _model("judging", "Round") is not None,
-        "awards": award_model() is not None,
+        "awards": _model("judging", "Result") is not None,
     }
 
 
@@ -275,7 +287,10 @@ def campaign_figures(scope: Scope, *, at: datetime | None = None) -> dict:
     Like = like_model()
     likes = None
     if Like is not None:
-        likes = _scoped(Like.objects.filter(entry__event__campaign=campaign), scope, "entry__library_id", in_scope)
+        likes = Like.objects.filter(entry__event__campaign=campaign)
+        if _has(Like, "voided"):
+            likes = likes.filter(voided=False)
+        likes = _scoped(likes, scope, "entry__library_id", in_scope)
         like_time = _first_field(Like, "created_at", "at", "liked_at") or "created_at"
         like_lib, like_day, like_total = _fold(_by_library_day(likes, "entry__library_id", like_time, tz))
     else:
@@ -573,60 +588,51 @@ def quiz_figures(scope: Scope, in_scope: set[int], attempts) -> list[dict]:
 
 
 def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
-    """Judging progress per round; empty when the judging app has no rounds yet."""
+    """Judging progress per round: assignments submitted of those due, entries, judges, open appeals."""
     Round = _model("judging", "Round")
     Assignment = _model("judging", "Assignment")
-    if Round is None or not _has(Round, "campaign"):
+    if Round is None or Assignment is None:
         return {"available": False, "rounds": []}
     rounds = []
-    order = [f for f in ("opens", "opens_at", "position", "id") if _has(Round, f)]
-    for rnd in Round.objects.filter(campaign=scope.campaign).order_by(*order):
-        row = {"key": getattr(rnd, "key", str(rnd.pk)), "title": getattr(rnd, "title", str(rnd)),
-               "status": getattr(rnd, "status", ""), "assignments": 0, "assignments_done": 0,
-               "entries": 0, "progress": None, "judges": 0}
-        if Assignment is not None and _has(Assignment, "round") and _has(Assignment, "entry"):
-            qs = Assignment.objects.filter(round=rnd)
-            if scope.library is not None:
-                qs = qs.filter(entry__library_id__in=in_scope)
-            done_q = _assignment_done_q(Assignment)
-            agg = qs.aggregate(n=Count("pk"), done=Count("pk", filter=done_q) if done_q is not None else Count("pk"),
-                               entries=Count("entry_id", distinct=True), judges=Count("judge_id", distinct=True)
-                               if _has(Assignment, "judge") else Count("pk"))
-            row.update(assignments=agg["n"], assignments_done=agg["done"] if done_q is not None else 0,
-                       entries=agg["entries"], judges=agg["judges"] if _has(Assignment, "judge") else 0)
-            row["progress"] = round(100 * row["assignments_done"] / row["assignments"], 1) if row["assignments"] else None
-        rounds.append(row)
+    for rnd in Round.objects.filter(campaign=scope.campaign).select_related("event").order_by("position", "id"):
+        qs = Assignment.objects.filter(round=rnd).exclude(state="withdrawn")
+        if scope.library is not None:
+            qs = qs.filter(entry__library_id__in=in_scope)
+        agg = qs.aggregate(n=Count("pk"), done=Count("pk", filter=Q(state="submitted")),
+                           entries=Count("entry_id", distinct=True), judges=Count("judge_id", distinct=True))
+        rounds.append({
+            "key": rnd.key, "title": rnd.title, "event": rnd.event.slug, "scope": rnd.scope,
+            "status": rnd.status, "status_label": str(rnd.get_status_display()),
+            "opens_at": rnd.opens_at.isoformat() if rnd.opens_at else None,
+            "closes_at": rnd.closes_at.isoformat() if rnd.closes_at else None,
+            "entries": agg["entries"], "judges": agg["judges"],
+            "assignments": agg["n"], "assignments_done": agg["done"],
+            "progress": round(100 * agg["done"] / agg["n"], 1) if agg["n"] else None,
+        })
     return {"available": True, "rounds": rounds}
 
 
-def _assignment_done_q(Assignment) -> Q | None:
-    for field in ("completed_at", "submitted_at", "done_at", "scored_at"):
-        if _has(Assignment, field):
-            return Q(**{f"{field}__isnull": False})
-    if _has(Assignment, "status"):
-        return Q(status__in=["done", "completed", "submitted", "scored"])
-    return None
-
-
 def award_figures(scope: Scope, in_scope: set[int], libs: dict) -> dict:
-    """Awards won, per tier and per library (the final, published ones when the model marks them)."""
-    Award = award_model()
-    if Award is None:
+    """Awards given (judging results carrying an award), per tier and per library."""
+    Result = _model("judging", "Result")
+    if Result is None:
         return {"available": False, "tiers": [], "winners": []}
-    qs = Award.objects.all()
-    if _has(Award, "campaign"):
-        qs = qs.filter(campaign=scope.campaign)
-    elif _has(Award, "entry"):
-        qs = qs.filter(entry__event__campaign=scope.campaign)
-    lib_field = "library_id" if _has(Award, "library") else "entry__library_id"
-    qs = _scoped(qs, scope, lib_field, in_scope)
-    tier_field = _first_field(Award, "tier", "key", "award_key", "title")
+    qs = Result.objects.filter(round__campaign=scope.campaign).exclude(award_key="")
+    qs = _scoped(qs, scope, "entry__library_id", in_scope)
     winners, tiers = [], Counter()
-    for tier, lib_id in qs.values_list(tier_field or "pk", lib_field):
+    titles = {}
+    for key, title, lib_id, round_status in qs.values_list("award_key", "award_title", "entry__library_id",
+                                                           "round__status").order_by("award_key", "rank", "pk"):
         lib = libs.get(lib_id)
-        winners.append({"tier": str(tier), "library_code": lib.code if lib else "", "library": lib.name if lib else ""})
-        tiers[str(tier)] += 1
-    return {"available": True, "tiers": [{"tier": t, "count": n} for t, n in sorted(tiers.items())], "winners": winners}
+        winners.append({"tier": key, "title": title, "library_code": lib.code if lib else "",
+                        "library": lib.name if lib else "", "final": round_status == "final"})
+        tiers[key] += 1
+        titles[key] = title or key
+    return {
+        "available": True,
+        "tiers": [{"tier": titles[k], "key": k, "count": n} for k, n in sorted(tiers.items())],
+        "winners": winners,
+    }
 
 
 def live_counters(scope: Scope) -> dict:
@@ -640,3 +646,88 @@ def live_counters(scope: Scope) -> dict:
                   "participations": today_row.get("participations", 0)},
         "generated_at": figures["generated_at"],
     }
+
+
+# --- the organizer dashboard ------------------------------------------------------------------------
+
+
+def attention_items(scope: Scope, *, at: datetime | None = None) -> list[dict]:
+    """What needs the organizer now, each with a count and where to act. Only for apps that exist."""
+    at = at or timezone.now()
+    campaign = scope.campaign
+    in_scope = None if scope.library is None else set(
+        Library.objects.filter(path__startswith=scope.library.path).values_list("pk", flat=True))
+
+    def scoped(qs, field):
+        return qs if in_scope is None else qs.filter(**{f"{field}__in": in_scope})
+
+    items = []
+    Entry = entry_model()
+    if Entry is not None:
+        n = scoped(Entry.objects.filter(event__campaign=campaign, status="ready", moderation="pending"), "library_id").count()
+        if n:
+            items.append({"kind": "moderation", "count": n, "url": "/entries/",
+                          "label": f"{n} 件作品待审核 entries waiting for moderation"})
+    Assignment = _model("judging", "Assignment")
+    Round = _model("judging", "Round")
+    if Assignment is not None and Round is not None:
+        behind = judges_behind_schedule(campaign, in_scope, at=at)
+        if behind:
+            items.append({"kind": "judges_behind", "count": len(behind), "url": "/judging/", "judges": behind,
+                          "label": f"{len(behind)} 位评委进度落后 judges behind schedule"})
+    Appeal = _model("judging", "Appeal")
+    if Appeal is not None:
+        n = scoped(Appeal.objects.filter(result__round__campaign=campaign, status="open"),
+                   "result__entry__library_id").count()
+        if n:
+            items.append({"kind": "appeals", "count": n, "url": "/judging/",
+                          "label": f"{n} 项申诉待处理 appeals to decide"})
+    Push = _model("wechat", "Push")
+    if Push is not None:
+        n = scoped(Push.objects.filter(campaign=campaign, status="failed"), "library_id").count()
+        if n:
+            items.append({"kind": "failed_pushes", "count": n, "url": "/wechat/",
+                          "label": f"{n} 条推送发送失败 pushes failed"})
+    return items
+
+
+def judges_behind_schedule(campaign: Campaign, in_scope: set[int] | None, *, at: datetime) -> list[dict]:
+    """Judges of open rounds whose share of submitted scores trails the share of the round's time used
+    (by more than 10 points), or who still have work after the round closed."""
+    Assignment = _model("judging", "Assignment")
+    Round = _model("judging", "Round")
+    out = []
+    for rnd in Round.objects.filter(campaign=campaign, status__in=["open", "closed"]).exclude(opens_at__isnull=True):
+        if rnd.opens_at > at:
+            continue
+        qs = Assignment.objects.filter(round=rnd).exclude(state="withdrawn")
+        if in_scope is not None:
+            qs = qs.filter(judge__library_id__in=in_scope)
+        if rnd.closes_at and rnd.closes_at > rnd.opens_at:
+            elapsed = min(1.0, (at - rnd.opens_at) / (rnd.closes_at - rnd.opens_at))
+        else:
+            elapsed = 0.0
+        rows = qs.values("judge_id", "judge__user__username", "judge__user__display_name").annotate(
+            n=Count("pk"), done=Count("pk", filter=Q(state="submitted"))).order_by("judge_id")
+        for row in rows:
+            share = row["done"] / row["n"] if row["n"] else 1.0
+            overdue = rnd.closes_at is not None and at >= rnd.closes_at and row["done"] < row["n"]
+            if overdue or share + 0.10 < elapsed:
+                out.append({"round": rnd.title, "judge": row["judge__user__display_name"] or row["judge__user__username"],
+                            "done": row["done"], "assigned": row["n"], "expected_share": round(elapsed * 100)})
+    return out
+
+
+def dashboard(user: User, *, at: datetime | None = None) -> list[dict]:
+    """Each campaign an organizer can see: stage, what needs attention, headline figures of their subtree."""
+    at = at or timezone.now()
+    out = []
+    for campaign in campaigns_visible_to(user):
+        scope = Scope(campaign=campaign, library=default_library_for(user, campaign))
+        figures = campaign_figures(scope, at=at)
+        out.append({
+            "slug": campaign.slug, "title": campaign.title, "stage": figures["campaign"]["stage"],
+            "scope": figures["scope"], "headline": figures["headline"], "attention": attention_items(scope, at=at),
+            "peak": figures["peak"],
+        })
+    return out

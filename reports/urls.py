@@ -1,2 +1,11 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard_view, name="dashboard"),
+    path("c/<slug:slug>/", views.report_view, name="report"),
+    path("c/<slug:slug>/export.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("c/<slug:slug>/export.csv", views.export_csv, name="export_csv"),
+]
