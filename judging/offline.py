@@ -1,0 +1,149 @@
+"""CSV input/output for offline judging (`judging_assign`, `judging_aggregate`). Errors name the
+file, the row and the column, Chinese first."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from config.errors import UserFacingError
+from judging.aggregation import Aggregate
+from judging.assignment import EntrySpec, JudgeSpec, LibraryTree
+
+
+class CsvError(UserFacingError):
+    pass
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise CsvError("encoding", "文件编码无法识别，请保存为 UTF-8 CSV", "unknown file encoding; save it as UTF-8 CSV")
+
+
+def read_csv(path: str | Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """(row number counting the header as 1, row) pairs; checks the required columns."""
+    path = Path(path)
+    if not path.is_file():
+        raise CsvError("no_file", f"找不到文件：{path}", f"file not found: {path}")
+    rows = list(csv.reader(io.StringIO(_decode(path.read_bytes()))))
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise CsvError("empty", f"{path.name} 是空的", f"{path.name} is empty")
+    header = [h.strip().lower() for h in rows[0]]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise CsvError(
+            "columns", f"{path.name} 缺少列：{', '.join(missing)}（需要 {','.join(required)}）",
+            f"{path.name} is missing columns: {', '.join(missing)} (expected {','.join(required)})",
+        )
+    out = []
+    for n, row in enumerate(rows[1:], start=2):
+        out.append((n, {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}))
+    return out
+
+
+def _library(path: Path, n: int, code: str, tree: LibraryTree) -> str:
+    if not code:
+        raise CsvError("library_missing", f"{path.name} 第 {n} 行：缺少 library_code",
+                       f"{path.name} row {n}: library_code is empty")
+    if code not in tree:
+        raise CsvError("library_unknown", f"{path.name} 第 {n} 行：未知的图书馆代码 {code}",
+                       f"{path.name} row {n}: unknown library code {code}")
+    return code
+
+
+def read_entries(path: str | Path, tree: LibraryTree) -> list[EntrySpec]:
+    path = Path(path)
+    entries = []
+    for n, row in read_csv(path, ["entry_id", "library_code"]):
+        if not row["entry_id"]:
+            raise CsvError("id_missing", f"{path.name} 第 {n} 行：缺少 entry_id", f"{path.name} row {n}: entry_id is empty")
+        entries.append(EntrySpec(row["entry_id"], _library(path, n, row["library_code"], tree)))
+    return entries
+
+
+def read_judges(path: str | Path, tree: LibraryTree) -> list[JudgeSpec]:
+    path = Path(path)
+    judges = []
+    for n, row in read_csv(path, ["judge_id", "library_code"]):
+        if not row["judge_id"]:
+            raise CsvError("id_missing", f"{path.name} 第 {n} 行：缺少 judge_id", f"{path.name} row {n}: judge_id is empty")
+        capacity = None
+        if row.get("capacity"):
+            try:
+                capacity = int(row["capacity"])
+                if capacity < 0:
+                    raise ValueError
+            except ValueError:
+                raise CsvError("capacity", f"{path.name} 第 {n} 行：capacity 必须是非负整数，而不是 {row['capacity']}",
+                               f"{path.name} row {n}: capacity must be a whole number ≥ 0, not {row['capacity']}") from None
+        judges.append(JudgeSpec(row["judge_id"], _library(path, n, row["library_code"], tree), capacity))
+    return judges
+
+
+def _number(path: Path, n: int, column: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise CsvError("number", f"{path.name} 第 {n} 行：{column} 不是数字：{value!r}",
+                       f"{path.name} row {n}: {column} is not a number: {value!r}") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise CsvError("number", f"{path.name} 第 {n} 行：{column} 不是有效数字", f"{path.name} row {n}: {column} is not finite")
+    return number
+
+
+def read_scores(path: str | Path) -> list[tuple[str, str, str, float]]:
+    path = Path(path)
+    rows, seen = [], set()
+    for n, row in read_csv(path, ["entry_id", "judge_id", "criterion", "score"]):
+        for column in ("entry_id", "judge_id", "criterion", "score"):
+            if not row[column]:
+                raise CsvError("empty_cell", f"{path.name} 第 {n} 行：{column} 为空", f"{path.name} row {n}: {column} is empty")
+        key = (row["entry_id"], row["judge_id"], row["criterion"])
+        if key in seen:
+            raise CsvError("duplicate", f"{path.name} 第 {n} 行：同一评委对同一作品同一项重复打分",
+                           f"{path.name} row {n}: duplicate score for the same entry, judge and criterion")
+        seen.add(key)
+        rows.append((*key, _number(path, n, "score", row["score"])))
+    if not rows:
+        raise CsvError("empty", f"{path.name} 没有分数", f"{path.name} has no scores")
+    return rows
+
+
+def read_weights(path: str | Path) -> dict[str, float]:
+    path = Path(path)
+    weights = {}
+    for n, row in read_csv(path, ["criterion", "weight"]):
+        weight = _number(path, n, "weight", row["weight"])
+        if weight < 0:
+            raise CsvError("weight", f"{path.name} 第 {n} 行：权重不能为负", f"{path.name} row {n}: weight must not be negative")
+        weights[row["criterion"]] = weight
+    if not weights or sum(weights.values()) <= 0:
+        raise CsvError("weights", f"{path.name} 的权重之和必须大于 0", f"the weights in {path.name} must add up to more than 0")
+    return weights
+
+
+def write_assignment(path: str | Path, pairs: list[tuple[str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["entry_id", "judge_id"])
+        writer.writerows(pairs)
+
+
+RESULT_COLUMNS = ["entry_id", "n_scores", "raw_mean", "trimmed_mean", "calibrated", "ci_low", "ci_high", "rank", "flags"]
+
+
+def write_results(path: str | Path, aggregate: Aggregate) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(RESULT_COLUMNS)
+        for r in sorted(aggregate.entries, key=lambda r: r.rank):
+            writer.writerow([
+                r.entry_id, r.n_scores, f"{r.raw_mean:.3f}", f"{r.trimmed_mean:.3f}", f"{r.calibrated:.3f}",
+                f"{r.ci_low:.3f}", f"{r.ci_high:.3f}", r.rank, ";".join(r.flags),
+            ])

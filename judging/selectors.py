@@ -1,0 +1,115 @@
+"""Reads for judging: the library tree, scopes, queues, progress. Blind views of entries live here
+too: `blind_entry` is the only shape of an entry a judge ever receives."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from django.conf import settings
+from django.db.models import Count, Q
+
+from campaigns.models import Library, User
+from campaigns.selectors import user_can_manage_library
+from judging.assignment import LibraryTree
+from judging.models import Assignment, Judge, Like, Round
+
+EXAMPLE_LIBRARIES = Path(settings.BASE_DIR) / "campaigns" / "examples" / "libraries.csv"
+
+
+def library_tree() -> LibraryTree:
+    """The library tree from the database, or from campaigns/examples/libraries.csv when the DB has none."""
+    rows = list(Library.objects.select_related("parent").values("code", "level", "parent__code"))
+    if rows:
+        return LibraryTree.from_rows({"code": r["code"], "level": r["level"], "parent_code": r["parent__code"]}
+                                     for r in rows)
+    with open(EXAMPLE_LIBRARIES, encoding="utf-8-sig") as fh:
+        return LibraryTree.from_rows(csv.DictReader(fh))
+
+
+def scope_key(library: Library, scope: str) -> str:
+    """Which ranking an entry from `library` belongs to in a round of this scope."""
+    if scope == Round.Scope.LIBRARY:
+        return library.code
+    parts = [p for p in library.path.split("/") if p]
+    if scope == Round.Scope.PROVINCE:
+        return parts[1] if len(parts) > 1 else parts[0]
+    if scope == Round.Scope.CITY:
+        if library.level == Library.Level.COUNTY and library.parent_id:
+            return library.parent.code
+        return library.code
+    return "national"
+
+
+def judge_of(user: User) -> Judge | None:
+    if not user.is_authenticated:
+        return None
+    return Judge.objects.filter(user=user, active=True).select_related("library").first()
+
+
+def judge_queue(judge: Judge):
+    return (
+        Assignment.objects.filter(judge=judge).exclude(state=Assignment.State.WITHDRAWN)
+        .select_related("round", "entry").order_by("round__position", "state", "id")
+    )
+
+
+def is_chief(user: User, round_: Round) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user_can_manage_library(user, round_.campaign.lead_library):
+        return True
+    return bool(round_.panel and round_.panel.chief and round_.panel.chief.user_id == user.id)
+
+
+def can_manage_round(user: User, round_: Round) -> bool:
+    return user.is_authenticated and (user.is_superuser or user_can_manage_library(user, round_.campaign.lead_library))
+
+
+def round_progress(round_: Round) -> dict:
+    """Counts per judge and overall; what the chief judge's page shows (re-read on every connect)."""
+    rows = (
+        Assignment.objects.filter(round=round_).exclude(state=Assignment.State.WITHDRAWN)
+        .values("judge_id", "judge__user__username", "judge__user__display_name")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(state=Assignment.State.SUBMITTED)),
+                  fast=Count("id", filter=Q(too_fast=True)))
+        .order_by("judge_id")
+    )
+    judges = [
+        {"judge_id": r["judge_id"], "name": r["judge__user__display_name"] or r["judge__user__username"],
+         "total": r["total"], "done": r["done"], "fast": r["fast"]}
+        for r in rows
+    ]
+    total = sum(j["total"] for j in judges)
+    done = sum(j["done"] for j in judges)
+    open_disc = round_.discrepancies.exclude(status="resolved").count()
+    return {
+        "round": round_.id, "total": total, "done": done,
+        "percent": round(100.0 * done / total, 1) if total else 0.0,
+        "judges": judges, "open_discrepancies": open_disc,
+    }
+
+
+def valid_likes(entry_ids) -> dict[int, int]:
+    rows = (Like.objects.filter(entry_id__in=list(entry_ids), voided=False)
+            .values("entry_id").annotate(n=Count("id")))
+    return {r["entry_id"]: r["n"] for r in rows}
+
+
+def blind_entry(assignment: Assignment) -> dict:
+    """What a judge may know about an entry: an anonymous number, the poem, the media to play.
+    No name, nickname, library, file name or file metadata."""
+    entry = assignment.entry
+    data = {
+        "assignment": assignment.id,
+        "code": f"{assignment.round.key.upper()}-{assignment.id:05d}",
+        "kind": entry.kind,
+        "duration_s": round(entry.duration_s, 1) if entry.duration_s else None,
+        "waveform": [round(float(p), 3) for p in (entry.waveform or [])],
+        "poem": None,
+        "text": entry.text if entry.kind == "essay" else "",
+    }
+    if entry.poem_id:
+        poem = entry.poem
+        data["poem"] = {"title": poem.title, "author": poem.author, "dynasty": poem.dynasty, "lines": poem.lines}
+    return data
