@@ -1,8 +1,22 @@
 """Reads of the lowest layer. Scoping lives here: an organizer sees their libraries' subtrees."""
 
-from django.db.models import Q, QuerySet
+import zoneinfo
 
-from campaigns.models import Campaign, Child, ConsentRecord, Library, OrganizerRole, Stage, User
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from campaigns.models import (
+    Campaign,
+    CampaignLibrary,
+    Child,
+    ConsentRecord,
+    Library,
+    Notice,
+    OrganizerRole,
+    Registration,
+    Stage,
+    User,
+)
 
 
 def organizer_roots(user: User) -> list[Library]:
@@ -70,3 +84,148 @@ def child_has_consent(child: Child, purpose: str) -> bool:
 
 def children_of(user: User) -> QuerySet[Child]:
     return Child.objects.filter(guardian=user).select_related("library")
+
+
+# --- campaigns and their branches ---------------------------------------------------------------
+
+
+def campaigns_public() -> QuerySet[Campaign]:
+    """Campaigns shown to the public, newest first."""
+    return Campaign.objects.select_related("lead_library").prefetch_related("stages").order_by("-created_at")
+
+
+def campaigns_visible_to(user: User) -> QuerySet[Campaign]:
+    """An organizer sees campaigns led from, or taken part in by, a library of their subtrees."""
+    if user.is_superuser:
+        return Campaign.objects.all()
+    roots = organizer_roots(user)
+    ids = Campaign.objects.filter(subtree_q(roots, "lead_library") | subtree_q(roots, "branches__library"))
+    return Campaign.objects.filter(pk__in=ids.values("pk"))
+
+
+def user_can_manage_campaign(user: User, campaign: Campaign) -> bool:
+    return user_can_manage_library(user, campaign.lead_library)
+
+
+def campaign_reference_year(campaign: Campaign) -> int:
+    """The year a child's age is counted in: the year entries open (else the first stage, else now)."""
+    stages = list(campaign.stages.all())
+    stage = next((s for s in stages if s.kind == Stage.Kind.ENTRIES_OPEN), None) or (stages[0] if stages else None)
+    at = stage.starts_at if stage else timezone.now()
+    try:
+        tz = zoneinfo.ZoneInfo(campaign.timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("Asia/Shanghai")
+    return at.astimezone(tz).year
+
+
+def child_age_for(campaign: Campaign, child: Child) -> int:
+    return child.age_in(campaign_reference_year(campaign))
+
+
+def campaign_participant_count(campaign_id: int) -> int:
+    return Registration.objects.filter(campaign_id=campaign_id).count()
+
+
+def branch_of(campaign: Campaign, library_code: str) -> CampaignLibrary | None:
+    return (CampaignLibrary.objects.select_related("library", "library__parent")
+            .filter(campaign=campaign, library__code=library_code).first())
+
+
+def branch_by_join_code(join_code: str) -> CampaignLibrary | None:
+    return CampaignLibrary.objects.select_related("library", "campaign").filter(join_code=join_code).first()
+
+
+def campaign_branches(campaign: Campaign) -> QuerySet[CampaignLibrary]:
+    return CampaignLibrary.objects.filter(campaign=campaign).select_related("library").order_by("library__path")
+
+
+def attribution_library(campaign: Campaign, child: Child, joined_library_id: int | None = None) -> Library | None:
+    """Whom a registration counts for: the branch the family joined through (its QR code), else the
+    child's own library if it takes part, else its nearest ancestor that does."""
+    taking_part = set(CampaignLibrary.objects.filter(campaign=campaign).values_list("library_id", flat=True))
+    if joined_library_id and joined_library_id in taking_part:
+        return Library.objects.get(pk=joined_library_id)
+    library = child.library
+    while library is not None:
+        if library.pk in taking_part:
+            return library
+        library = library.parent
+    return None
+
+
+# --- families -------------------------------------------------------------------------------------
+
+
+def provinces() -> list[str]:
+    """Provinces in the tree's order (the national library's province first)."""
+    seen: list[str] = []
+    for province in Library.objects.order_by("path").values_list("province", flat=True):
+        if province and province not in seen:
+            seen.append(province)
+    return seen
+
+
+def libraries_in_province(province: str) -> QuerySet[Library]:
+    return Library.objects.filter(province=province).order_by("path")
+
+
+def child_of(user: User, child_id: int) -> Child | None:
+    return children_of(user).filter(pk=child_id).first()
+
+
+def registrations_of_family(user: User) -> QuerySet[Registration]:
+    return (Registration.objects.filter(child__guardian=user)
+            .select_related("campaign", "child", "library").order_by("-created_at"))
+
+
+def notices_of(user: User) -> QuerySet[Notice]:
+    return Notice.objects.filter(user=user)
+
+
+def registration_of(campaign: Campaign, child: Child) -> Registration | None:
+    return Registration.objects.filter(campaign=campaign, child=child).select_related("library").first()
+
+
+def _dt(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def family_export(user: User) -> dict:
+    """Everything held about a guardian's family, as JSON-serialisable data (PIPL art. 45)."""
+    from campaigns.family_registry import export_sections
+
+    children = list(children_of(user).order_by("id"))
+    data = {
+        "format": "shuxiang-family-export/1",
+        "account": {
+            "username": user.username, "phone": user.phone, "display_name": user.display_name,
+            "email": user.email, "date_joined": _dt(user.date_joined), "last_login": _dt(user.last_login),
+        },
+        "children": [
+            {
+                "id": child.pk, "display_name": child.display_name, "nickname": child.nickname,
+                "birth_year": child.birth_year, "library": {"code": child.library.code, "name": child.library.name},
+                "created_at": _dt(child.created_at),
+                "consents": [
+                    {"purpose": r.purpose, "granted": r.granted, "text_version": r.text_version,
+                     "recorded_at": _dt(r.recorded_at)}
+                    for r in child.consents.order_by("recorded_at", "id")
+                ],
+            }
+            for child in children
+        ],
+        "registrations": [
+            {"campaign": r.campaign.slug, "campaign_title": r.campaign.title, "child_id": r.child_id,
+             "library": r.library.code, "created_at": _dt(r.created_at)}
+            for r in registrations_of_family(user).order_by("id")
+        ],
+        "notices": [
+            {"kind": n.kind, "title": n.title, "body": n.body, "url": n.url, "created_at": _dt(n.created_at),
+             "read_at": _dt(n.read_at)}
+            for n in notices_of(user).order_by("id")
+        ],
+    }
+    for key, func in export_sections().items():
+        data[key] = func(user)
+    return data

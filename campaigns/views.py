@@ -1,30 +1,454 @@
+"""Pages of the lowest layer: home, campaign and branch pages, guardian accounts and the family page.
+Views stay thin: reads from selectors, writes through services, refusals shown as bilingual messages."""
+
+import io
+import json
+import logging
+from urllib.parse import urlencode
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from campaigns.models import Campaign
-from campaigns.selectors import children_of
+from campaigns import selectors, services
+from campaigns.audit import audit_record
+from campaigns.auth import login_blocked, login_failed, login_succeeded
+from campaigns.consent import current_texts, privacy_notice
+from campaigns.family_registry import family_sections
+from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
+from campaigns.models import Campaign, Library, Notice, Registration
+from config.errors import UserFacingError
+
+logger = logging.getLogger(__name__)
+JOIN_SESSION_KEY = "joined_branches"  # {campaign id: library id} of the QR codes a visitor came through
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return default
+
+
+# --- home and campaign pages ----------------------------------------------------------------------
 
 
 def home(request):
-    campaigns = Campaign.objects.select_related("lead_library").prefetch_related("stages")
+    now = timezone.now()
+    campaigns = [
+        {"campaign": c, "open_stages": [s for s in c.stages.all() if s.is_open(now)]}
+        for c in selectors.campaigns_public()
+    ]
     return render(request, "campaigns/home.html", {"campaigns": campaigns})
 
 
-login_view = auth_views.LoginView.as_view(template_name="campaigns/login.html")
+def _campaign(slug: str) -> Campaign:
+    return get_object_or_404(Campaign.objects.select_related("lead_library").prefetch_related("stages", "age_groups"),
+                             slug=slug)
+
+
+def _events(campaign: Campaign) -> list:
+    # events is a later layer: read through the reverse relation, never by importing it.
+    manager = getattr(campaign, "events", None)
+    return list(manager.prefetch_related("age_groups").order_by("position", "id")) if manager is not None else []
+
+
+def campaign_page(request, slug: str):
+    campaign = _campaign(slug)
+    now = timezone.now()
+    stages = [{"stage": s, "open": s.is_open(now), "past": bool(s.ends_at and s.ends_at <= now)}
+              for s in campaign.stages.all()]
+    province = request.GET.get("province", "")
+    branches = selectors.campaign_branches(campaign)
+    branch_provinces = sorted({b.library.province for b in branches if b.library.province},
+                              key=lambda p: selectors.provinces().index(p) if p in selectors.provinces() else 99)
+    return render(request, "campaigns/campaign.html", {
+        "campaign": campaign,
+        "stages": stages,
+        "open_stages": [s["stage"] for s in stages if s["open"]],
+        "events": _events(campaign),
+        "participants": selectors.campaign_participant_count(campaign.pk),
+        "branch_count": branches.count(),
+        "branch_provinces": branch_provinces,
+        "province": province,
+        "province_branches": [b for b in branches if b.library.province == province] if province else [],
+        "ws_path": f"/ws/c/{campaign.slug}/participants/",
+    })
+
+
+def branch_page(request, slug: str, code: str):
+    campaign = _campaign(slug)
+    branch = selectors.branch_of(campaign, code)
+    if branch is None:
+        raise Http404("no such branch")
+    join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
+    sub_branches = [b for b in selectors.campaign_branches(campaign)
+                    if b.library.parent_id == branch.library.pk]
+    return render(request, "campaigns/branch.html", {
+        "campaign": campaign,
+        "branch": branch,
+        "library": branch.library,
+        "events": _events(campaign),
+        "join_url": join_url,
+        "participants": selectors.campaign_participant_count(campaign.pk),
+        "branch_participants": Registration.objects.filter(
+            campaign=campaign, library__path__startswith=branch.library.path).count(),
+        "sub_branches": sub_branches,
+        "can_manage": selectors.user_can_manage_library(request.user, branch.library) if request.user.is_authenticated else False,
+        "ws_path": f"/ws/c/{campaign.slug}/participants/",
+    })
+
+
+@require_GET
+def branch_qr(request, slug: str, code: str):
+    campaign = _campaign(slug)
+    branch = selectors.branch_of(campaign, code)
+    if branch is None:
+        raise Http404("no such branch")
+    join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
+    image = qrcode.make(join_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    if request.GET.get("download"):
+        response["Content-Disposition"] = f'attachment; filename="join-{campaign.slug}-{branch.library.code}.svg"'
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def campaign_join(request, slug: str, join_code: str):
+    """A visitor scanned a branch's QR code: remember the branch for their registration."""
+    campaign = _campaign(slug)
+    branch = selectors.branch_by_join_code(join_code)
+    if branch is None or branch.campaign_id != campaign.pk:
+        raise Http404("no such join code")
+    joined = dict(request.session.get(JOIN_SESSION_KEY, {}))
+    joined[str(campaign.pk)] = branch.library_id
+    request.session[JOIN_SESSION_KEY] = joined
+    messages.info(request, _("欢迎通过%(library)s参加活动") % {"library": branch.library.name})
+    return redirect("campaign_register", slug=campaign.slug)
+
+
+def _joined_library_id(request, campaign: Campaign) -> int | None:
+    return request.session.get(JOIN_SESSION_KEY, {}).get(str(campaign.pk))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def campaign_register(request, slug: str):
+    campaign = _campaign(slug)
+    joined = _joined_library_id(request, campaign)
+    children = list(selectors.children_of(request.user))
+    if request.method == "POST":
+        child = selectors.child_of(request.user, int(request.POST.get("child") or 0)) \
+            if (request.POST.get("child") or "").isdigit() else None
+        if child is None:
+            messages.error(request, _("请选择要报名的孩子"))
+        else:
+            library = selectors.attribution_library(campaign, child, joined)
+            try:
+                if library is None:
+                    raise UserFacingError(
+                        "library_not_participating",
+                        f"{child.library.name}及其上级图书馆都没有参加“{campaign.title}”，请扫描参加活动的图书馆的二维码报名",
+                        f"Neither {child.library.name} nor a library above it takes part: scan a participating library's QR code",
+                    )
+                services.registration_create(campaign=campaign, child=child, library=library, actor=request.user)
+            except UserFacingError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("%(name)s已报名，计入%(library)s") % {"name": child.nickname,
+                                                                             "library": library.name})
+                return redirect(safe_next(request, reverse("family")))
+    rows = []
+    for child in children:
+        registration = selectors.registration_of(campaign, child)
+        library = registration.library if registration else selectors.attribution_library(campaign, child, joined)
+        rows.append({"child": child, "registration": registration, "library": library,
+                     "age": selectors.child_age_for(campaign, child),
+                     "judging_consent": selectors.child_has_consent(child, "judging")})
+    joined_library = Library.objects.filter(pk=joined).first() if joined else None
+    return render(request, "campaigns/campaign_register.html", {
+        "campaign": campaign, "rows": rows, "joined_library": joined_library,
+        "age_groups": list(campaign.age_groups.all()),
+    })
+
+
+@login_required
+def branch_participants(request, slug: str, code: str):
+    """Organizers only: who registered through this library and the libraries below it."""
+    campaign = _campaign(slug)
+    branch = selectors.branch_of(campaign, code)
+    if branch is None:
+        raise Http404("no such branch")
+    if not selectors.user_can_manage_library(request.user, branch.library):
+        raise PermissionDenied("not your library")
+    registrations = selectors.scope_queryset(
+        Registration.objects.filter(campaign=campaign, library__path__startswith=branch.library.path),
+        request.user, "library",
+    ).select_related("child", "library").order_by("library__path", "created_at")
+    year = selectors.campaign_reference_year(campaign)
+    return render(request, "campaigns/branch_participants.html", {
+        "campaign": campaign, "branch": branch, "library": branch.library, "registrations": registrations,
+        "rows": [(r, r.child.age_in(year)) for r in registrations],
+    })
+
+
+# --- accounts -------------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    """Phone (or staff username) + password; failures are counted per login and address."""
+
+    template_name = "campaigns/login.html"
+    authentication_form = PhoneLoginForm
+
+    def post(self, request, *args, **kwargs):
+        identifier = request.POST.get("username", "")
+        if login_blocked(identifier, client_ip(request)):
+            form = self.get_form()
+            minutes = max(1, settings.LOGIN_RATE_WINDOW // 60)
+            return self.render_to_response(
+                self.get_context_data(form=form, blocked=True, blocked_minutes=minutes), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        login_failed(self.request.POST.get("username", ""), client_ip(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        login_succeeded(self.request.POST.get("username", ""), client_ip(self.request))
+        return super().form_valid(form)
+
+
+login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 
+_FIELD_OF_ERROR = {"phone_invalid": "phone", "phone_taken": "phone", "password_weak": "password1"}
 
+
+@require_http_methods(["GET", "POST"])
 def register(request):
-    return render(request, "campaigns/register.html", {})
+    if request.user.is_authenticated:
+        return redirect(safe_next(request, reverse("family")))
+    form = GuardianRegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.guardian_register(phone=form.cleaned_data["phone"],
+                                              password=form.cleaned_data["password1"],
+                                              display_name=form.cleaned_data["display_name"])
+        except UserFacingError as error:
+            form.add_error(_FIELD_OF_ERROR.get(error.code), str(error))
+        else:
+            login(request, user, backend="campaigns.auth.PhoneOrUsernameBackend")
+            messages.success(request, _("注册成功。请添加孩子的资料"))
+            target = safe_next(request, "")
+            add_child = reverse("child_add")
+            return redirect(f"{add_child}?{urlencode({'next': target})}" if target else add_child)
+    return render(request, "campaigns/register.html", {
+        "form": form, "privacy_notice": privacy_notice(), "next": safe_next(request, ""),
+    })
+
+
+# --- the family page ------------------------------------------------------------------------------
 
 
 @login_required
 def family(request):
-    return render(request, "campaigns/family.html", {"children": children_of(request.user)})
+    children = list(selectors.children_of(request.user).prefetch_related("consents"))
+    texts = current_texts()
+    child_rows = []
+    for child in children:
+        current = selectors.child_consents(child)
+        child_rows.append({
+            "child": child,
+            "consents": [{"purpose": p, "text": t, "record": current.get(p),
+                          "granted": bool(current.get(p) and current[p].granted)} for p, t in texts.items()],
+            "registrations": [r for r in selectors.registrations_of_family(request.user) if r.child_id == child.pk],
+        })
+    context = {
+        "child_rows": child_rows,
+        "registrations": selectors.registrations_of_family(request.user),
+        "notices": selectors.notices_of(request.user)[:50],
+        "unread": selectors.notices_of(request.user).filter(read_at__isnull=True).count(),
+    }
+    sections = []
+    for section in family_sections():
+        # A later app's section must never take the page down: consent withdrawal, export and
+        # deletion live here. A failing section is logged and shown as unavailable.
+        try:
+            html = render_to_string(section.template, {**context, **section.context(request, children)},
+                                    request=request)
+        except Exception:
+            logger.exception("family section %s failed", section.key)
+            html = None
+        sections.append({"key": section.key, "title": section.title, "html": html})
+    context["sections"] = sections
+    return render(request, "campaigns/family.html", context)
+
+
+def _library_picker_context(form: ChildForm) -> dict:
+    province = form.chosen_province()
+    if form.is_bound:
+        selected = form.data.get(form.add_prefix("library"), "")
+    else:
+        initial = form.initial.get("library")
+        selected = getattr(initial, "pk", initial) or ""
+    libraries = Library.objects.order_by("path").values_list("pk", "name", "province", "level")
+    groups: dict[str, list] = {}
+    for pk, name, prov, level in libraries:
+        groups.setdefault(prov or "—", []).append({"pk": pk, "name": name, "level": level})
+    shown = {province: groups.get(province, [])} if province in groups else groups
+    return {
+        "library_groups": [{"province": p, "libraries": libs} for p, libs in shown.items()],
+        "library_data": [[pk, name, prov] for pk, name, prov, _level in libraries],
+        "selected_library": str(selected),
+        "chosen_province": province,
+    }
+
+
+def _child_form_page(request, form: ChildForm, *, child=None):
+    return render(request, "campaigns/child_form.html", {
+        "form": form, "child": child, "next": safe_next(request, ""), **_library_picker_context(form),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_add(request):
+    if request.method == "POST" and "pick_province" in request.POST:
+        # No-JS library picker: show the chosen province's libraries, keep what was typed, no errors yet.
+        return _child_form_page(request, ChildForm(initial=request.POST.dict(), with_consents=True))
+    if request.method == "POST":
+        form = ChildForm(request.POST, with_consents=True)
+        if form.is_valid():
+            try:
+                child = services.child_create(
+                    guardian=request.user, display_name=form.cleaned_data["display_name"],
+                    nickname=form.cleaned_data["nickname"], birth_year=form.cleaned_data["birth_year"],
+                    library=form.cleaned_data["library"], consents=form.consent_wanted(),
+                )
+            except UserFacingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("已添加%(name)s") % {"name": child.nickname})
+                return redirect(safe_next(request, reverse("family")))
+        return _child_form_page(request, form)
+    initial = {"province": request.GET.get("province", "")}
+    return _child_form_page(request, ChildForm(initial=initial, with_consents=True))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_edit(request, child_id: int):
+    child = selectors.child_of(request.user, child_id)
+    if child is None:
+        raise Http404("no such child")
+    if request.method == "POST" and "pick_province" in request.POST:
+        return _child_form_page(request, ChildForm(initial=request.POST.dict()), child=child)
+    if request.method == "POST":
+        form = ChildForm(request.POST)
+        if form.is_valid():
+            try:
+                services.child_update(
+                    child=child, actor=request.user, display_name=form.cleaned_data["display_name"],
+                    nickname=form.cleaned_data["nickname"], birth_year=form.cleaned_data["birth_year"],
+                    library=form.cleaned_data["library"],
+                )
+            except UserFacingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("已保存%(name)s的资料") % {"name": child.nickname})
+                return redirect("family")
+        return _child_form_page(request, form, child=child)
+    return _child_form_page(request, ChildForm(initial=ChildForm.initial_for(child)), child=child)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_delete(request, child_id: int):
+    child = selectors.child_of(request.user, child_id)
+    if child is None:
+        raise Http404("no such child")
+    if request.method == "POST":
+        nickname = child.nickname
+        services.child_delete(child=child, actor=request.user)
+        messages.success(request, _("已删除%(name)s的资料及其全部作品") % {"name": nickname})
+        return redirect("family")
+    return render(request, "campaigns/child_delete.html", {
+        "child": child,
+        "registrations": selectors.registrations_of_family(request.user).filter(child=child),
+        "consent_count": child.consents.count(),
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def child_consent(request, child_id: int):
+    child = selectors.child_of(request.user, child_id)
+    if child is None:
+        raise Http404("no such child")
+    current = selectors.child_consents(child)
+    if request.method == "POST":
+        if request.POST.get("withdraw"):
+            wanted = {request.POST["withdraw"]: False}
+        else:
+            form = ConsentForm(request.POST)
+            form.is_valid()
+            wanted = {purpose: bool(form.cleaned_data.get(purpose)) for purpose in current_texts()}
+        try:
+            changed = services.consents_update(child=child, wanted=wanted, actor=request.user)
+        except UserFacingError as error:
+            messages.error(request, str(error))
+        else:
+            if changed:
+                messages.success(request, _("已记录%(name)s的同意设置") % {"name": child.nickname})
+            else:
+                messages.info(request, _("同意设置没有变化"))
+        return redirect(safe_next(request, reverse("family")))
+    form = ConsentForm(initial={p: bool(r.granted) for p, r in current.items()})
+    return render(request, "campaigns/consent.html", {"child": child, "form": form, "current": current,
+                                                      "next": safe_next(request, "")})
+
+
+@login_required
+@require_GET
+def family_export(request):
+    data = selectors.family_export(request.user)
+    audit_record(action="family_exported", obj=request.user, actor=request.user)
+    response = HttpResponse(json.dumps(data, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="shuxiang-family-{stamp}.json"'
+    return response
+
+
+@login_required
+@require_POST
+def notice_read(request, notice_id: int):
+    notice = get_object_or_404(Notice, pk=notice_id, user=request.user)
+    services.notice_mark_read(notice=notice, user=request.user)
+    if notice.url and url_has_allowed_host_and_scheme(notice.url, allowed_hosts={request.get_host()}):
+        return redirect(notice.url)
+    return redirect("family")
 
 
 @require_POST
