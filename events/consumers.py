@@ -1,0 +1,133 @@
+"""WebSockets: live leaderboards and live-mode rooms. Thin: state is read from and written to
+the database through selectors and services; the channel layer only carries notifications."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from config.errors import UserFacingError
+from events import live
+from events.broadcast import leaderboard_group
+from events.models import Event, LiveSession
+
+
+@database_sync_to_async
+def _board(event_id: int) -> dict | None:
+    from events.selectors import leaderboard_payload
+
+    event = Event.objects.filter(pk=event_id, kind=Event.Kind.QUIZ).first()
+    return leaderboard_payload(event) if event else None
+
+
+class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
+    """ws/events/quiz/<event_id>/board/: the board now, then each batched update."""
+
+    async def connect(self):
+        self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
+        board = await _board(self.event_id)
+        if board is None:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(leaderboard_group(self.event_id), self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "board", "board": board})
+
+    async def disconnect(self, code):
+        if hasattr(self, "event_id"):
+            await self.channel_layer.group_discard(leaderboard_group(self.event_id), self.channel_name)
+
+    async def board_update(self, message):
+        await self.send_json({"type": "board", "board": message["board"]})
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """ws/events/live/<code>/?player=<token>: host (logged-in host), player (token) or screen."""
+
+    async def connect(self):
+        self.code = self.scope["url_route"]["kwargs"]["code"]
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("player") or [""])[0]
+        found = await self._load(token)
+        if found is None:
+            await self.close(code=4404)
+            return
+        await self.channel_layer.group_add(live.live_group(self.code), self.channel_name)
+        await self.accept()
+        await self._send_state()
+
+    @database_sync_to_async
+    def _load(self, token: str):
+        session = LiveSession.objects.filter(code=self.code).first()
+        if session is None:
+            return None
+        self.session_id = session.pk
+        self.player = live.live_player(session, token)
+        user = self.scope.get("user")
+        self.is_host = bool(user and user.is_authenticated and (user.pk == session.host_id or user.is_superuser))
+        return session
+
+    @database_sync_to_async
+    def _state(self) -> dict:
+        session = LiveSession.objects.select_related("event").get(pk=self.session_id)
+        state = live.live_state(session)
+        if self.player is not None:
+            state["me"] = live.live_player_view(self.player, session)
+        state["role"] = "host" if self.is_host else ("player" if self.player else "screen")
+        return state
+
+    async def _send_state(self):
+        await self.send_json(await self._state())
+
+    async def disconnect(self, code):
+        if hasattr(self, "session_id"):
+            await self.channel_layer.group_discard(live.live_group(self.code), self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        action = content.get("action")
+        try:
+            if action in ("next", "reveal", "finish") and self.is_host:
+                await self._host(action)
+                await self.channel_layer.group_send(live.live_group(self.code), {"type": "live.changed"})
+            elif action == "answer" and self.player is not None:
+                await self._answer(int(content.get("index", -1)), str(content.get("choice", "")))
+                await self.send_json({"type": "answered", "index": content.get("index")})
+                await self.channel_layer.group_send(live.live_group(self.code), {"type": "live.answers"})
+            elif action == "state":
+                await self._send_state()
+            else:
+                raise UserFacingError("live_forbidden", "无权执行此操作", "Not allowed", status=403)
+        except UserFacingError as exc:
+            await self.send_json({"type": "error", **exc.as_dict()})
+        except (TypeError, ValueError):
+            await self.send_json({"type": "error", "code": "bad_message", "message_zh": "消息格式有误",
+                                  "message_en": "Malformed message"})
+
+    @database_sync_to_async
+    def _host(self, action: str):
+        session = LiveSession.objects.get(pk=self.session_id)
+        user = self.scope["user"]
+        {"next": live.live_advance, "reveal": live.live_reveal, "finish": live.live_finish}[action](
+            session=session, user=user)
+
+    @database_sync_to_async
+    def _answer(self, index: int, choice: str):
+        live.live_answer(player=self.player, index=index, choice=choice)
+
+    @database_sync_to_async
+    def _answer_count(self) -> dict:
+        session = LiveSession.objects.get(pk=self.session_id)
+        from events.models import LiveAnswer
+
+        return {"type": "answers", "index": session.current_index,
+                "answers": LiveAnswer.objects.filter(player__session=session, index=session.current_index).count(),
+                "players": session.players.count()}
+
+    async def live_changed(self, message):
+        await self._send_state()
+
+    async def live_answers(self, message):
+        if self.is_host or self.player is None:
+            await self.send_json(await self._answer_count())
