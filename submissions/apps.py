@@ -4,3 +4,38 @@ from django.apps import AppConfig
 class SubmissionsConfig(AppConfig):
     name = "submissions"
     verbose_name = "作品 Entries"
+
+    def ready(self) -> None:
+        from campaigns.family_registry import (
+            register_child_delete_hook,
+            register_export_section,
+            register_family_section,
+        )
+        from submissions import selectors
+        from submissions.views import child_entries_context
+
+        register_family_section(
+            key="entries", title_zh="作品", title_en="Entries", order=20,
+            template="submissions/family_entries.html", context=child_entries_context,
+        )
+        register_export_section(
+            "entries", lambda user: [selectors.entry_as_export(e) for e in selectors.entries_of_guardian(user)]
+        )
+        register_child_delete_hook("entries", delete_child_media)
+
+
+def delete_child_media(child) -> None:
+    """Children's media go with the child's profile (rows cascade; files are removed after commit)."""
+    from django.core.files.storage import default_storage
+    from django.db import transaction
+
+    from submissions.models import Entry
+
+    names = [name for row in Entry.objects.filter(child=child).values_list("original", "playback", "thumbnail")
+             for name in row if name]
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)

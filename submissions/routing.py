@@ -1,1 +1,7 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from submissions.consumers import EntryProgressConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/entries/<int:entry_id>/", EntryProgressConsumer.as_asgi()),
+]

@@ -26,6 +26,7 @@ MIN_VOICED_S = 0.3
 PAD_S = 0.25  # keep a little air around the voice when trimming
 PEAKS = 200
 DECODE_TIMEOUT = 120
+ESTIMATED_DURATION_CODECS = {"amr_nb", "amrnb", "amr_wb", "amrwb", "speex", "silk"}
 
 
 def refuse_not_audio():
@@ -96,7 +97,10 @@ def decode(path: Path, limits: MediaLimits) -> AudioSegment:
     if not done.stdout or (done.returncode != 0 and len(done.stdout) < RATE * 2 * 0.1):
         raise refuse_damaged()
     raw = done.stdout[: len(done.stdout) // 2 * 2]
-    return AudioSegment(data=raw, sample_width=2, frame_rate=RATE, channels=1)
+    segment = AudioSegment(data=raw, sample_width=2, frame_rate=RATE, channels=1)
+    errors = done.stderr.decode(errors="replace").lower()
+    segment.cut_off = any(marker in errors for marker in ("partial file", "truncat", "moov atom"))
+    return segment
 
 
 def frame_levels(samples: np.ndarray) -> np.ndarray:
@@ -133,9 +137,13 @@ def process(path: Path, limits: MediaLimits, workdir: Path):
         segment = decode(path, limits)
         samples = np.frombuffer(segment.raw_data, dtype=np.int16)
         full_seconds = len(samples) / RATE
+        codec = (audio_streams(data)[0].get("codec_name") or "").lower()
+        # The header promises more than the file holds: cut off in transfer. (Voice codecs with
+        # silence suppression — AMR, Speex — have estimated durations, so only ffmpeg's word counts.)
+        shortfall = probed and full_seconds < probed * 0.8 - 0.5 and codec not in ESTIMATED_DURATION_CODECS
+        if segment.cut_off or shortfall:
+            raise refuse_damaged()
         check_duration(full_seconds, limits)  # files whose header had no duration (MediaRecorder WebM)
-        if probed and full_seconds < probed * 0.8 - 0.5:
-            raise refuse_damaged()  # the header promises more than the file holds: cut off in transfer
         levels = frame_levels(samples)
         voiced = np.flatnonzero(levels > SILENCE_FLOOR_DBFS)
         if len(voiced) * FRAME_MS / 1000 < MIN_VOICED_S:
