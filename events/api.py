@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import django_auth
 
 from campaigns.models import Child
@@ -187,12 +187,15 @@ def current_question(request, token: str):
     now = timezone.now()
     aq = services.attempt_current_question(attempt=attempt, now=now)
     if aq is None:
-        return 204, None
+        return Status(204, None)
     return question_out(aq, attempt, now)
 
 
 @router.post("/attempts/{token}/answers", response={200: AnswerOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},
-             auth=None, summary="Answer the current question (timed on the server; one answer per question)")
+             auth=None, exclude_none=True,
+             summary="Answer the current question (timed on the server; one answer per question). Correctness, "
+                     "the right answer and the explanation are included only when the quiz shows them after each "
+                     "question")
 def answer(request, token: str, payload: AnswerIn):
     recorded = services.attempt_answer(token=token, position=payload.position, choice=payload.choice)
     aq = recorded.attempt_question
