@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Inside WeChat (service account), the login page becomes WeChat web OAuth; see docs/wechat.md.
+    "wechat.middleware.WeChatLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Counts views of /c/<slug>/ and /c/<slug>/lib/<code>/ only (one buffered INSERT); see docs/reports.md.
