@@ -6,7 +6,7 @@ same reason codes the pages show; a refused file is reported on the entry itself
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Form, Header, Router, Schema
+from ninja import Field, File, Form, Header, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
 
@@ -100,7 +100,7 @@ def create_entry(
         event=event_obj, child=child_obj, uploaded_file=file, channel=channel, idempotency_key=idempotency_key,
         submitted_by=request.user, poem=poem_obj, text=text if file is None else None,
     )
-    return (200 if existed else 201), selectors.entry_state(entry, viewer=request.user)
+    return Status(200 if existed else 201, selectors.entry_state(entry, viewer=request.user))
 
 
 def _entry_for(request, entry_id: int) -> Entry:

@@ -43,9 +43,27 @@ def _strip_jpeg(data: bytes) -> bytes:
         segment = data[pos:pos + 2 + length]
         if marker not in JPEG_DROP:
             out += segment
+        elif marker == 0xE1 and segment[4:10] == b"Exif\x00\x00":
+            out += _orientation_only(segment[10:])
         pos += 2 + length
     out += data[pos:]
     return bytes(out)
+
+
+def _orientation_only(tiff: bytes) -> bytes:
+    """An EXIF segment holding nothing but the Orientation tag (so the picture still shows upright)."""
+    exif = Image.Exif()
+    try:
+        exif.load(tiff)
+        orientation = int(exif.get(0x0112, 1))
+    except Exception:  # noqa: BLE001 - unreadable EXIF: drop it all
+        return b""
+    if orientation == 1 or orientation not in range(1, 9):
+        return b""
+    minimal = Image.Exif()
+    minimal[0x0112] = orientation
+    payload = minimal.tobytes()
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
 
 
 def _strip_png(data: bytes) -> bytes:
