@@ -114,8 +114,11 @@ def _fetch_stable_token(*, force: bool) -> tuple[str, int]:
         "secret": settings.WECHAT_APP_SECRET,
         "force_refresh": force,
     }
-    response = http().post(api_base() + path, data=json.dumps(payload), timeout=TIMEOUT,
-                           headers={"Content-Type": "application/json"})
+    try:
+        response = http().post(api_base() + path, data=json.dumps(payload), timeout=TIMEOUT,
+                               headers={"Content-Type": "application/json"})
+    except requests.RequestException as exc:
+        raise WeChatAPIError(-1, f"network error: {exc.__class__.__name__}", path) from None
     data = _decode(response, path)
     expires_in = int(data.get("expires_in", 7200))
     # Keep a margin so a token is never used in its last minutes.

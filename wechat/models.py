@@ -174,7 +174,8 @@ class Article(models.Model):
     cover = models.ImageField(_("封面 Cover"), upload_to="wechat/covers/", blank=True)
     cover_media_id = models.CharField(max_length=200, blank=True)
     content = models.TextField(_("正文 Content (HTML, sanitised)"))
-    link = models.URLField(_("阅读原文链接 Link"), max_length=500, blank=True)
+    # Absolute, or a path on this site ("/c/slug/"), made absolute when the push is sent.
+    link = models.CharField(_("阅读原文链接 Link"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["push", "position", "id"]

@@ -8,6 +8,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import nh3
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -239,7 +240,15 @@ def article_add(*, push: Push, position: int = 0, title: str, content: str, auth
                       digest=(digest or "")[:120], content=sanitise_content(content), link=link or "")
     if cover is not None:
         article.cover = cover
-    article.full_clean(exclude=["cover"])
+    if article.link and not (article.link.startswith("/") or article.link.startswith("http://")
+                             or article.link.startswith("https://")):
+        raise UserFacingError("article_bad_link", f"链接必须以 http(s):// 或 / 开头：{article.link}",
+                              f"The link must start with http(s):// or /: {article.link}")
+    try:
+        article.full_clean(exclude=["cover"])
+    except ValidationError as exc:
+        raise UserFacingError("article_invalid", f"图文内容不完整：{'; '.join(exc.messages)}",
+                              f"The article is incomplete: {'; '.join(exc.messages)}") from None
     article.save()
     return article
 

@@ -18,6 +18,7 @@ from wechat import client, services
 from wechat.client import WeChatAPIError
 from wechat.covers import cover_image
 from wechat.errors import explain
+from wechat.links import absolute
 from wechat.models import Follower, MessageTemplate, NotificationDelivery, Push, SubscribeConsent, VoiceMessage
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def push_prepare(push: Push) -> str:
         content = services.content_replace_images(article.content, mapping)
         items.append({
             "title": article.title, "author": article.author, "digest": article.digest, "content": content,
-            "content_source_url": article.link, "thumb_media_id": article.cover_media_id,
+            "content_source_url": absolute(article.link) if article.link else "", "thumb_media_id": article.cover_media_id,
             "need_open_comment": 0, "only_fans_can_comment": 0,
         })
     media_id = client.post("/cgi-bin/draft/add", {"articles": items})["media_id"]
@@ -311,8 +312,6 @@ def _within_daily_limit() -> bool:
 
 
 def notification_send(delivery_id: int) -> str:
-    from wechat.links import absolute
-
     delivery = NotificationDelivery.objects.select_related("follower").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != NotificationDelivery.Status.PENDING:
         return delivery.status if delivery else "missing"

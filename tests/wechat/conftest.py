@@ -57,7 +57,8 @@ class TaskQueue:
             for task in batch:
                 self.pending.remove(task)
                 module, func = task[0].rsplit(".", 1)
-                result = getattr(importlib.import_module(module), func)(*task[1])
+                with self.capture(execute=True):  # tasks commit: their on_commit callbacks run
+                    result = getattr(importlib.import_module(module), func)(*task[1])
                 self.done.append((task[0], task[1], result))
                 results.append(result)
 
