@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from campaigns.models import AgeGroup, Campaign, CampaignLibrary, Stage
+from campaigns.models import AgeGroup, Campaign, CampaignLibrary, Stage, new_join_code
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -27,8 +27,10 @@ def make_campaign(libraries, *, slug="tongyin-test", codes=None, age_groups=((6,
     Stage.objects.create(campaign=campaign, kind="results", starts_at=now + timedelta(days=60))
     for i, (lo, hi) in enumerate(age_groups):
         AgeGroup.objects.create(campaign=campaign, key=f"g{i}", label=f"{lo}–{hi}岁", min_age=lo, max_age=hi)
-    for code in (codes if codes is not None else libraries):
-        CampaignLibrary.objects.create(campaign=campaign, library=libraries[code])
+    CampaignLibrary.objects.bulk_create([
+        CampaignLibrary(campaign=campaign, library=libraries[code], join_code=new_join_code())
+        for code in (codes if codes is not None else libraries)
+    ])
     return campaign
 
 

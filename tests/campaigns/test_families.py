@@ -36,6 +36,12 @@ def add_child(client, library, *, name="李小华", nickname="小华", age=8, co
     return client.post("/family/children/add/", data)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Django's real PBKDF2 costs ~0.3 s per user; these tests are about flows, not hashing cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def guardian(make_user):
     return make_user("13900000009", phone="13900000009", password=PASSWORD)
@@ -51,12 +57,13 @@ def family_client(client, guardian):
 
 
 @pytest.mark.django_db
-def test_guardian_registers_with_phone_and_hashed_password(client):
+def test_guardian_registers_with_phone_and_hashed_password(client, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the real one here
     response = register(client, phone="139 0000 0002", display_name="李女士")
     assert response.status_code == 302 and response.url.startswith("/family/children/add/")
     user = User.objects.get(phone="13900000002")
     assert user.username == "13900000002" and user.display_name == "李女士"
-    assert user.password != PASSWORD and identify_hasher(user.password).algorithm
+    assert user.password != PASSWORD and identify_hasher(user.password).algorithm == "pbkdf2_sha256"
     assert user.check_password(PASSWORD)
     assert client.get("/family/").status_code == 200  # logged in straight away
     assert AuditEvent.objects.filter(action="guardian_registered", object_id=str(user.pk)).exists()
