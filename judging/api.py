@@ -1,3 +1,98 @@
-from ninja import Router
+"""Judging API (mounted at /api/v1/judging/). A judge's view of an entry is blind: no name, nickname,
+library, file name or file metadata ever leaves through here (`selectors.blind_entry`)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.security import django_auth
+
+from config.errors import ApiError
+from judging import selectors, services
+from judging.models import Assignment, Certificate, Like, Score
+from submissions.models import Entry
 
 router = Router(tags=["judging"])
+
+
+class ScoresIn(Schema):
+    values: dict[str, float | None] = {}
+    comment: str = ""
+    submit: bool = False
+
+
+class PlayIn(Schema):
+    seconds: float
+
+
+def _mine(request, assignment_id: int) -> Assignment:
+    judge = selectors.judge_of(request.user)
+    a = get_object_or_404(Assignment.objects.select_related("round", "entry__poem", "judge"), pk=assignment_id)
+    if judge is None or a.judge_id != judge.id or a.state == Assignment.State.WITHDRAWN:
+        raise ApiError("not_found", "没有这个评审任务", "no such assignment", status=404)
+    return a
+
+
+def _detail(a: Assignment) -> dict:
+    return {
+        **selectors.blind_entry(a),
+        "state": a.state, "round": {"key": a.round.key, "title": a.round.title, "open": a.round.is_open()},
+        "rubric": a.round.criteria(),
+        "scores": {s.criterion: s.value for s in Score.objects.filter(assignment=a)},
+        "comment": a.comment, "played_fraction": round(a.played_fraction, 3),
+        "media_url": f"/judging/a/{a.id}/media" if a.entry.kind in ("audio", "video", "image") else None,
+    }
+
+
+@router.get("/assignments", auth=django_auth, summary="My judging queue (blind)")
+def my_assignments(request):
+    judge = selectors.judge_of(request.user)
+    if judge is None:
+        return []
+    return [{"assignment": a.id, "code": f"{a.round.key.upper()}-{a.id:05d}", "state": a.state,
+             "round": a.round.key, "kind": a.entry.kind} for a in selectors.judge_queue(judge)]
+
+
+@router.get("/assignments/{assignment_id}", auth=django_auth, summary="One entry to score (blind)")
+def assignment_detail(request, assignment_id: int):
+    a = _mine(request, assignment_id)
+    services.assignment_open(assignment=a, actor=request.user)
+    return _detail(a)
+
+
+@router.post("/assignments/{assignment_id}/scores", auth=django_auth, summary="Save a draft or submit")
+def assignment_scores(request, assignment_id: int, payload: ScoresIn):
+    a = _mine(request, assignment_id)
+    values = {k: v for k, v in payload.values.items() if v is not None}
+    a = services.score_record(assignment=a, actor=request.user, values=values, comment=payload.comment,
+                              submit=payload.submit)
+    return _detail(a)
+
+
+@router.post("/assignments/{assignment_id}/reopen", auth=django_auth)
+def assignment_reopen(request, assignment_id: int):
+    return _detail(services.assignment_reopen(assignment=_mine(request, assignment_id), actor=request.user))
+
+
+@router.post("/assignments/{assignment_id}/play", auth=django_auth, summary="Report how much was played")
+def assignment_play(request, assignment_id: int, payload: PlayIn):
+    a = services.assignment_track_play(assignment=_mine(request, assignment_id), actor=request.user,
+                                       played_seconds=payload.seconds)
+    return {"played_fraction": round(a.played_fraction, 3)}
+
+
+@router.post("/entries/{entry_id}/like", auth=django_auth, summary="Like a gallery entry (once a day)")
+def like_entry(request, entry_id: int):
+    entry = get_object_or_404(Entry.objects.select_related("event__campaign"), pk=entry_id)
+    services.like_add(entry=entry, voter_key=f"user:{request.user.pk}", source="web",
+                      network=request.META.get("REMOTE_ADDR", ""))
+    return {"ok": True, "likes": Like.objects.filter(entry=entry, voided=False).count()}
+
+
+@router.get("/certificates/{code}", summary="Verify a certificate code (public)")
+def verify_certificate(request, code: str):
+    cert = Certificate.objects.filter(code=code.strip().upper(), revoked=False).select_related("campaign").first()
+    if cert is None:
+        raise ApiError("certificate_unknown", "未找到该编号的有效证书", "no valid certificate has this code", status=404)
+    return {"valid": True, "code": cert.code, "child_name": cert.child_name, "award": cert.award_title,
+            "campaign": cert.campaign.title, "library": cert.library_name, "issued_at": cert.issued_at.isoformat()}

@@ -442,7 +442,7 @@ def score_record(*, assignment: Assignment, actor: User, values: dict[str, float
         assignment.submitted_at = timezone.now()
         duration = assignment.entry.duration_s or 0
         spent = (assignment.submitted_at - assignment.opened_at).total_seconds() if assignment.opened_at else 0
-        assignment.too_fast = bool(duration and (spent < duration or assignment.played_fraction < 0.999))
+        assignment.too_fast = bool(duration and (spent < duration or assignment.played_fraction < 0.9))
     elif assignment.state == Assignment.State.PENDING:
         assignment.state = Assignment.State.DRAFT
     assignment.save()

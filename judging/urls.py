@@ -1,2 +1,22 @@
+from django.urls import path
+
+from judging import views
+
 app_name = "judging"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("a/<int:assignment_id>/", views.score_page, name="score"),
+    path("a/<int:assignment_id>/media", views.media, name="media"),
+    path("a/<int:assignment_id>/play", views.play, name="play"),
+    path("rounds/<int:round_id>/", views.round_manage, name="round"),
+    path("rounds/<int:round_id>/progress/", views.progress_page, name="progress"),
+    path("rounds/<int:round_id>/export.xlsx", views.results_export, name="export"),
+    path("rounds/<int:round_id>/results/", views.public_results, name="public_results"),
+    path("discrepancies/<int:discrepancy_id>/arbitrate/", views.arbitrate, name="arbitrate"),
+    path("results/<int:result_id>/appeal/", views.appeal, name="appeal"),
+    path("c/<slug:slug>/", views.campaign_rounds, name="campaign_rounds"),
+    path("c/<slug:slug>/judges/import/", views.judges_import, name="judges_import"),
+    path("like/<int:entry_id>/", views.like, name="like"),
+    path("verify/", views.verify, name="verify"),
+    path("certificates/<str:code>.pdf", views.certificate_download, name="certificate"),
+]
