@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns.models import AuditEvent
+from config.errors import UserFacingError
 from judging import services
 from judging.models import Assignment, Certificate, Discrepancy, Like, Result, Round, Score
 
@@ -92,7 +93,9 @@ def test_draft_submit_reopen_and_speed_flag(world):
     services.round_set_status(round_=world["round"], status="closed", actor=None)
     r = c.post(f"/judging/a/{a.id}/", {"action": "submit", **{f"score_{k}": "6" for k in FULL}}, follow=True)
     assert "截止" in r.content.decode()
-    with pytest.raises(Exception):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
         Score.objects.create(round=a.round, assignment=a, entry=a.entry, judge=a.judge, criterion="rhythm", value=1)
 
 
@@ -189,7 +192,7 @@ def test_results_formula_likes_ties_awards_appeals_certificates(world, organizer
     assert AuditEvent.objects.filter(action="judging.result_changed", object_id=str(results[entries[5].id].id)).count() >= 2
     # 公示 and appeals.
     guardian = world["guardian"]
-    with pytest.raises(Exception):
+    with pytest.raises(UserFacingError, match="公示"):
         services.appeal_file(result=top, user=guardian, reason="成绩可能有误，请复核")
     services.round_publicize(round_=round_, actor=org)
     c = login(guardian)
@@ -197,7 +200,7 @@ def test_results_formula_likes_ties_awards_appeals_certificates(world, organizer
     assert "张秘密" in page  # publish_name consent given
     c.post(f"/judging/results/{top.id}/appeal/", {"reason": "成绩可能有误，请复核"})
     appeal = top.appeals.get()
-    with pytest.raises(Exception):
+    with pytest.raises(UserFacingError, match="申诉"):
         services.round_finalize(round_=round_, actor=org)
     services.appeal_resolve(appeal=appeal, actor=org, status="rejected", resolution="复核无误")
     certs = services.round_finalize(round_=round_, actor=org)
