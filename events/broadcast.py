@@ -31,11 +31,16 @@ def leaderboard_group(event_id: int) -> str:
 
 
 def _payload(event_id: int) -> dict | None:
+    from django.db import connection
+
     from events.models import Event
     from events.selectors import leaderboard_payload
 
-    event = Event.objects.filter(pk=event_id).first()
-    return leaderboard_payload(event) if event else None
+    try:
+        event = Event.objects.filter(pk=event_id).first()
+        return leaderboard_payload(event) if event else None
+    finally:
+        connection.close()  # runs in a pool thread: never leave its connection behind
 
 
 async def _send(event_id: int) -> None:

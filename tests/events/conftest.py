@@ -108,3 +108,12 @@ def answer_letter(aq, correct=True) -> str:
         return "".join(sorted(OPTION_LETTERS[aq.option_order.index(c)] for c in aq.question.answer))
     wrong = [c for c in aq.option_order if c not in aq.question.answer][0]
     return OPTION_LETTERS[aq.option_order.index(wrong)]
+
+
+async def close_db_connections():
+    """Async tests run ORM calls in a worker thread whose connection would outlive the test
+    (CONN_MAX_AGE) and keep PostgreSQL from dropping the test database."""
+    from channels.db import database_sync_to_async
+    from django.db import connections
+
+    await database_sync_to_async(connections.close_all)()

@@ -12,7 +12,7 @@ from events import services
 from events.models import QuizAttempt, QuizResult
 from events.routing import websocket_urlpatterns
 from events.selectors import child_rank, individual_board, library_board, library_rank, tree_board
-from tests.events.conftest import answer_letter
+from tests.events.conftest import answer_letter, close_db_connections
 
 
 def _record(event, child, score, total_ms=60000, ago=10, completed=True):
@@ -128,3 +128,4 @@ async def test_live_board_over_websocket_batches_updates(quiz_factory, family):
     await again.connect()
     assert (await again.receive_json_from(timeout=5))["board"]["participants"] == 3
     await again.disconnect()
+    await close_db_connections()

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from events import live
 from events.models import OPTION_LETTERS, LiveAnswer, LiveSession, Question
 from events.routing import websocket_urlpatterns
+from tests.events.conftest import close_db_connections
 
 APP = URLRouter(websocket_urlpatterns)
 
@@ -121,6 +122,7 @@ async def test_host_and_players_play_a_live_quiz(quiz_factory, organizer, tree):
 
     for ws in [host_ws, late_ws, *[w for _, w in players.values()]]:
         await ws.disconnect()
+    await close_db_connections()
 
 
 @pytest.mark.django_db
