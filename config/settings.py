@@ -89,6 +89,7 @@ SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "shuxiang.sql
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
 else:
+    Path(SQLITE_PATH).parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
