@@ -151,11 +151,13 @@ def judge_upsert(*, username: str, library: Library, display_name: str = "", pho
         user.full_clean()
         user.save()
     judge, created = Judge.objects.get_or_create(user=user, defaults={"library": library, "capacity": capacity})
-    if not created and (judge.library_id != library.id or judge.capacity != capacity):
+    changed = not created and (judge.library_id != library.id or judge.capacity != capacity)
+    if changed:
         judge.library, judge.capacity = library, capacity
         judge.save(update_fields=["library", "capacity"])
-    audit_record(action="judging.judge_created" if created else "judging.judge_updated", obj=judge, actor=actor,
-                 library=library.code, capacity=capacity)
+    if created or changed:
+        audit_record(action="judging.judge_created" if created else "judging.judge_updated", obj=judge, actor=actor,
+                     library=library.code, capacity=capacity)
     return judge
 
 

@@ -1,0 +1,119 @@
+"""Demo judging: judge1 and four more judges on a panel of the 童音诵古韵 campaign, its first round
+opened now (the campaign file dates it in 2027), demo recitations from children of several libraries
+(processed by the real pipeline from submissions/demo_media/recitation_demo.mp3) and their
+assignments. Idempotent."""
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns.models import Campaign, Library
+from config.demo_accounts import DEMO_PASSWORD
+
+CAMPAIGN = "tongyin-2027"
+# username, display name, library, chief?
+JUDGES = [
+    ("judge1", "评委 李老师", "P-HE", False),
+    ("judge2", "总评委 周老师", "P-BJ", True),
+    ("judge3", "评委 陈老师", "P-TJ", False),
+    ("judge4", "评委 赵老师", "P-SH", False),
+    ("judge5", "评委 刘老师", "C-HN-CS", False),
+]
+
+
+DEMO_AUDIO = Path(__file__).resolve().parent.parent / "submissions" / "demo_media" / "recitation_demo.mp3"
+# nickname, library: children of a demo family of readers across the federation
+CHILDREN = [("小诗", "C-HN-CS"), ("小韵", "X-HN-CSX"), ("小雅", "P-GD"), ("小颂", "P-HE"), ("小风", "P-ZJ"),
+            ("小月", "P-SC")]
+
+
+def _demo_entries(campaign) -> int:
+    """Recitations for the campaign's recitation event, made once, through the real media pipeline."""
+    from campaigns.models import Child, ConsentRecord, User
+    from events.models import Event
+    from submissions.models import Entry
+    from submissions.services import entry_process
+
+    event = Event.objects.filter(campaign=campaign, kind="recitation").order_by("position").first()
+    if event is None or not DEMO_AUDIO.exists():
+        return 0
+    family, created = User.objects.get_or_create(username="demo-readers", defaults={"display_name": "演示读者家庭"})
+    if created:
+        family.set_unusable_password()
+        family.save()
+    data = DEMO_AUDIO.read_bytes()
+    poem = event.poems.order_by("pk").first()
+    made = 0
+    for n, (nickname, code) in enumerate(CHILDREN):
+        library = Library.objects.filter(code=code).first()
+        if library is None:
+            continue
+        child, fresh = Child.objects.get_or_create(guardian=family, nickname=nickname, defaults={
+            "display_name": f"演示{nickname}", "birth_year": timezone.now().year - 8 - n % 4, "library": library})
+        if fresh:
+            for purpose in ConsentRecord.Purpose.values:
+                ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="demo",
+                                             recorded_by=family)
+        if Entry.objects.filter(event=event, child=child).exists():
+            continue
+        entry = Entry(event=event, child=child, library=library, submitted_by=family, kind="audio",
+                      channel=Entry.Channel.UPLOAD, poem=poem, idempotency_key=f"demo-judging-{n}",
+                      original_name="recitation.mp3", original_sha256=hashlib.sha256(data).hexdigest(),
+                      original_size=len(data))
+        from django.core.files.base import ContentFile
+
+        entry.original.save("recitation.mp3", ContentFile(data), save=False)
+        entry.save()
+        entry_process(entry.pk)
+        Entry.objects.filter(pk=entry.pk, status=Entry.Status.READY).update(moderation=Entry.Moderation.APPROVED)
+        made += 1
+    return made
+
+
+def load(stdout) -> None:
+    from judging import services
+    from judging.models import Panel, Round
+
+    campaign = Campaign.objects.filter(slug=CAMPAIGN).first()
+    with transaction.atomic():
+        judges = []
+        for username, name, code, _chief in JUDGES:
+            library = Library.objects.filter(code=code).first() or Library.objects.get(code="NLC")
+            judges.append(services.judge_upsert(username=username, library=library, display_name=name,
+                                                password=DEMO_PASSWORD))
+        if campaign is None:
+            stdout.write(f"评审 Judging: {len(judges)} judges; campaign {CAMPAIGN} not loaded, no round")
+            return
+        panel, _ = Panel.objects.get_or_create(campaign=campaign, name="诵读评审组 Recitation panel")
+        panel.judges.add(*judges)
+        chief = next(j for j, spec in zip(judges, JUDGES, strict=True) if spec[3])
+        if panel.chief_id != chief.id:
+            panel.chief = chief
+            panel.save(update_fields=["chief"])
+        first = Round.objects.filter(campaign=campaign).order_by("position").first()
+        if first is None:
+            try:
+                services.rounds_sync(campaign=campaign)
+            except Exception as exc:  # the campaign file's rounds are the loader's job; report, don't crash
+                stdout.write(f"评审 Judging: rounds not created ({exc})")
+                return
+            first = Round.objects.filter(campaign=campaign).order_by("position").first()
+            if first is None:
+                stdout.write("评审 Judging: the campaign file declares no rounds")
+                return
+            now = timezone.now()
+            # The file dates judging in 2027; the demo opens the first round now so it can be tried.
+            Round.objects.filter(pk=first.pk).update(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=90),
+                                                     panel=panel, status=Round.Status.OPEN)
+            first.refresh_from_db()
+    _demo_entries(campaign)
+    made = []
+    try:
+        made = services.round_assign(round_=first, actor=None)
+    except Exception as exc:  # e.g. no ready entries yet
+        stdout.write(f"评审 Judging: no assignment ({exc})")
+    stdout.write(f"评审 Judging: {len(judges)} judges (judge1…judge5, chief judge2), round “{first.title}” open, "
+                 f"{first.assignments.count()} assignments ({len(made)} new) — /judging/")
