@@ -209,3 +209,39 @@ async def test_counter_socket_refuses_unknown_campaign(libraries):
                                          headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
     connected, _ = await communicator.connect()
     assert not connected
+
+
+# --- languages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_language_switch_to_english_and_back(client, campaign, make_user):
+    page = client.get(f"/c/{campaign.slug}/").content.decode()
+    assert "参与人数" in page and '<html lang="zh-CN"' in page
+    response = client.post("/i18n/setlang/", {"language": "en", "next": f"/c/{campaign.slug}/"})
+    assert response.status_code == 302 and response.url == f"/c/{campaign.slug}/"
+    page = client.get(f"/c/{campaign.slug}/").content.decode()
+    assert '<html lang="en"' in page
+    assert "Participants" in page and "Schedule" in page and "Find your library" in page and "Open now" in page
+    assert "Skip to content" in page and "Large text" in page
+    assert "Entries open" in page  # stage names come from the models' bilingual labels
+    assert "参与人数" not in page
+    user = make_user("13900000001", phone="13900000001")
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    for url, english in (("/family/", "My family"), ("/family/children/add/", "Choose the province first"),
+                         ("/accounts/login/", "Mobile number or username"), ("/", "Campaigns"),
+                         (f"/c/{campaign.slug}/lib/P-HN/", "This library's join QR code")):
+        assert english in client.get(url, follow=True).content.decode(), url
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "我的家庭" in client.get("/family/").content.decode()
+
+
+@pytest.mark.django_db
+def test_english_consent_texts(client, make_user, libraries):
+    user = make_user("13900000001", phone="13900000001")
+    client.force_login(user)
+    client.cookies["django_language"] = "en"
+    page = client.get("/family/children/add/").content.decode()
+    assert "Entries may be judged" in page and "never see the child&#x27;s name" in page
+    assert "作品参加评审" not in page
