@@ -16,7 +16,7 @@ from submissions.media.errors import fmt_bytes, fmt_seconds, refuse
 from submissions.media.limits import MediaLimits
 from submissions.media.probe import audio_streams, looks_like_text, probe, probe_duration, sniff, summary
 
-RATE = 22050  # playback sample rate: speech at 22 kHz, mono
+RATE = 16000  # playback sample rate: wideband speech, mono (what judges need; small on phones)
 BITRATE = "64k"
 FRAME_MS = 10
 TARGET_DBFS = -18.0  # loudness target (RMS of the voiced part)
