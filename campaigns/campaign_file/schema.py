@@ -66,7 +66,8 @@ LIMITS = Struct({
 ENTRIES = Struct({
     "media": ListOf(Choice(MEDIA), min_items=1, unique=True, required=True),
     "channels": ListOf(Choice(CHANNELS), min_items=1, unique=True, default=["web"]),
-    "per_child": Integer(min=1, max=20, default=1),
+    # One live entry per child per event is a database constraint of submissions: only 1 is accepted for now.
+    "per_child": Integer(min=1, max=1, default=1),
     "limits": LIMITS,
     "poems": AllOr(ListOf(Slug(), min_items=1, unique=True)),
     "consent_required": ListOf(Choice(CONSENT_PURPOSES), unique=True, default=["judging"]),
@@ -157,7 +158,7 @@ LIKES = Struct({
 
 SCORING = Struct({
     "formula": Text(max_length=200, required=True),
-    "likes_normalisation": Choice(["max_in_scope", "none"], default="max_in_scope"),
+    "likes_normalisation": Choice(["max_in_scope"], default="max_in_scope"),
 })
 
 AWARD = Struct({
