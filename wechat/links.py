@@ -33,9 +33,7 @@ def register_url(campaign) -> str:
 
 
 def quiz_url(campaign, event) -> str:
-    kw = {"campaign": campaign.slug, "event": event.slug}
-    return _first([("events:quiz", kw), ("events:event", kw), ("events:detail", kw),
-                   ("events:quiz_start", kw)], f"/events/{campaign.slug}/{event.slug}/")
+    return _first([("events:quiz", {"event_id": event.id})], f"/events/quiz/{event.id}/")
 
 
 def my_entries_url() -> str:
@@ -43,5 +41,4 @@ def my_entries_url() -> str:
 
 
 def entry_url(entry_id: int) -> str:
-    return _first([("submissions:detail", {"pk": entry_id}), ("submissions:entry", {"pk": entry_id}),
-                   ("submissions:entry_detail", {"pk": entry_id})], "/family/")
+    return _first([("submissions:entry", {"entry_id": entry_id})], f"/entries/{entry_id}/")

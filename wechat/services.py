@@ -127,10 +127,13 @@ def dedup_key(fields: dict) -> str:
     msg_id = fields.get("MsgId") or ""
     if msg_id and fields.get("MsgType") != "event":
         return f"msg:{msg_id}"
-    return ":".join([
-        "evt", fields.get("FromUserName", ""), str(fields.get("CreateTime", "")),
-        fields.get("Event", ""), str(fields.get("EventKey", "") if isinstance(fields.get("EventKey"), str) else ""),
-    ])[:200]
+    # Result events come from one system sender, possibly several in the same second: the job id
+    # (MsgID / publish_id) is part of their key so distinct jobs are never taken for retries.
+    info = fields.get("PublishEventInfo")
+    job = fields.get("MsgID") or fields.get("MsgId") or (info.get("publish_id", "") if isinstance(info, dict) else "")
+    event_key = fields.get("EventKey") if isinstance(fields.get("EventKey"), str) else ""
+    return ":".join(["evt", fields.get("FromUserName", ""), str(fields.get("CreateTime", "")),
+                     fields.get("Event", ""), event_key, str(job or "")])[:200]
 
 
 def inbound_record(*, fields: dict) -> tuple[InboundMessage, bool]:

@@ -20,7 +20,7 @@ from config.errors import UserFacingError
 from wechat import client, services
 from wechat.client import WeChatAPIError
 from wechat.errors import explain
-from wechat.links import absolute
+from wechat.links import absolute, entry_url
 from wechat.models import Follower, VoiceMessage
 from wechat.tokens import account_has_oauth, login_link_open, safe_next
 
@@ -160,7 +160,7 @@ def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
     poems = list(event.poems.all()) if event else []
     return render(request, "wechat/voice_confirm.html", {
         "voice": voice, "event": event, "children": children, "poems": poems, "error": error,
-        "entry_url": f"/entries/{voice.entry_id}/" if voice.entry_id else "",
+        "entry_url": entry_url(voice.entry_id) if voice.entry_id else "",
     }, status=400 if error else 200)
 
 

@@ -23,6 +23,7 @@ def wechat_settings(settings):
     settings.WECHAT_TOKEN = TOKEN
     settings.WECHAT_ENCODING_AES_KEY = AES_KEY
     settings.WECHAT_ACCOUNT_TYPE = "service"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     settings.SITE_URL = "http://testserver"
     settings.WECHAT_API_BASE = "http://127.0.0.1:9"  # nothing listens: a test that needs the API asks for fake_wechat
     return settings
@@ -33,6 +34,28 @@ def fake_wechat(settings):
     with FakeWeChat(app_id=APP_ID, secret=SECRET) as fake:
         settings.WECHAT_API_BASE = fake.url
         yield fake
+
+
+SMALL_TREE = [  # (code, name, level, parent): enough of the federation for these tests, built in milliseconds
+    ("NLC", "国家图书馆", "national", None),
+    ("P-HN", "湖南图书馆", "provincial", "NLC"),
+    ("C-HN-CS", "长沙图书馆", "city", "P-HN"),
+    ("X-HN-CSX", "长沙县图书馆", "county", "C-HN-CS"),
+    ("P-HE", "河北省图书馆", "provincial", "NLC"),
+]
+
+
+@pytest.fixture
+def libraries(db):
+    from campaigns.models import Library
+
+    made: dict = {}
+    for code, name, level, parent in SMALL_TREE:
+        parent_lib = made.get(parent)
+        path = (parent_lib.path if parent_lib else "/") + f"{code}/"
+        made[code] = Library.objects.create(code=code, name=name, level=level, parent=parent_lib, path=path,
+                                            province="湖南" if "HN" in code else "")
+    return made
 
 
 class TaskQueue:

@@ -47,11 +47,37 @@ ERRMSG = {
 
 
 class FakeState:
-    def __init__(self, app_id: str = "", secret: str = ""):
+    def __init__(self, app_id: str = "", secret: str = "", callback_url: str = "", token: str = ""):
         self.lock = threading.Lock()
         self.app_id = app_id
         self.secret = secret
+        # Like WeChat, report job results (MASSSENDJOBFINISH, PUBLISHJOBFINISH, TEMPLATESENDJOBFINISH)
+        # to the account's callback URL, signed with its token.
+        self.callback_url = callback_url
+        self.token = token
+        self.result_delay = 1.0
         self.reset()
+
+    def report(self, event_xml: str) -> None:
+        if not self.callback_url:
+            return
+
+        def send() -> None:
+            import hashlib
+            import urllib.request
+
+            ts, nonce = str(int(time.time())), str(secrets.randbelow(10**9))
+            signature = hashlib.sha1("".join(sorted([self.token, ts, nonce])).encode()).hexdigest()
+            url = f"{self.callback_url}?{urlencode({'signature': signature, 'timestamp': ts, 'nonce': nonce})}"
+            request = urllib.request.Request(url, data=event_xml.encode("utf-8"), headers={"Content-Type": "text/xml"})
+            try:
+                urllib.request.urlopen(request, timeout=5).read()
+            except OSError:
+                pass  # WeChat does not insist either
+
+        timer = threading.Timer(self.result_delay, send)
+        timer.daemon = True
+        timer.start()
 
     def reset(self) -> None:
         with self.lock:
@@ -66,7 +92,8 @@ class FakeState:
             self.drafts: dict[str, dict] = {}
             self.publishes: dict[str, dict] = {}
             self.users: dict[str, dict] = {}
-            self.tags = [{"id": 2, "name": "星标组", "count": 0}, {"id": 100, "name": "家长", "count": 3}]
+            self.tags = [{"id": 2, "name": "星标组", "count": 0}, {"id": 100, "name": "家长", "count": 3},
+                         {"id": 101, "name": "馆员", "count": 2}]
 
     def next_id(self) -> int:
         with self.lock:
@@ -87,6 +114,12 @@ class FakeState:
         if expiry < time.time():
             return 42001
         return None
+
+
+def _event(name: str, inner: str) -> str:
+    return ("<xml><ToUserName><![CDATA[gh_fake0000001]]></ToUserName><FromUserName><![CDATA[oFakeSystem0000000000000000]]>"
+            f"</FromUserName><CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[event]]></MsgType>"
+            f"<Event><![CDATA[{name}]]></Event>{inner}</xml>")
 
 
 def _json_bytes(data: dict) -> bytes:
@@ -285,6 +318,11 @@ class Handler(BaseHTTPRequestHandler):
         publish_id = str(self.state.next_id())
         self.state.publishes[publish_id] = {"media_id": media_id, "status": 0}
         self.ok({"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": self.state.next_id()})
+        self.state.report(_event("PUBLISHJOBFINISH", (
+            f"<PublishEventInfo><publish_id>{publish_id}</publish_id><publish_status>0</publish_status>"
+            f"<article_id><![CDATA[{secrets.token_urlsafe(30)}]]></article_id><article_detail><count>1</count>"
+            "<item><idx>1</idx><article_url><![CDATA[https://mp.weixin.qq.com/s/fake]]></article_url></item>"
+            "</article_detail></PublishEventInfo>")))
 
     def freepublish_get(self, query, body, raw):
         publish = self.state.publishes.get(str(body.get("publish_id", "")))
@@ -298,8 +336,13 @@ class Handler(BaseHTTPRequestHandler):
         media_id = (body.get("mpnews") or {}).get("media_id", "")
         if body.get("msgtype") == "mpnews" and media_id not in self.state.drafts:
             return self.error(40007)
-        self.ok({"errcode": 0, "errmsg": "send job submission success", "msg_id": self.state.next_id(),
+        msg_id = self.state.next_id()
+        self.ok({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id,
                  "msg_data_id": self.state.next_id()})
+        total = len(body["touser"]) if isinstance(body.get("touser"), list) else 3
+        self.state.report(_event("MASSSENDJOBFINISH", (
+            f"<MsgID>{msg_id}</MsgID><Status><![CDATA[send success]]></Status><TotalCount>{total}</TotalCount>"
+            f"<FilterCount>{total}</FilterCount><SentCount>{total}</SentCount><ErrorCount>0</ErrorCount>")))
 
     def mass_sendall(self, query, body, raw):
         self._mass(body)
@@ -317,7 +360,9 @@ class Handler(BaseHTTPRequestHandler):
     def template_send(self, query, body, raw):
         if not body.get("touser") or not body.get("template_id"):
             return self.error(40003 if not body.get("touser") else 40037)
-        self.ok({"errcode": 0, "errmsg": "ok", "msgid": self.state.next_id()})
+        msgid = self.state.next_id()
+        self.ok({"errcode": 0, "errmsg": "ok", "msgid": msgid})
+        self.state.report(_event("TEMPLATESENDJOBFINISH", f"<MsgID>{msgid}</MsgID><Status><![CDATA[success]]></Status>"))
 
     def subscribe_bizsend(self, query, body, raw):
         if not body.get("touser") or not body.get("template_id"):
@@ -414,8 +459,9 @@ ROUTES = {
 class FakeWeChat:
     """Run the fake in a background thread: `with FakeWeChat() as fake: fake.url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, app_id: str = "", secret: str = ""):
-        self.state = FakeState(app_id, secret)
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, app_id: str = "", secret: str = "",
+                 callback_url: str = "", token: str = ""):
+        self.state = FakeState(app_id, secret, callback_url, token)
         handler = type("BoundHandler", (Handler,), {"state": self.state})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
@@ -462,9 +508,11 @@ class FakeWeChat:
         return code
 
 
-def serve(host: str = "127.0.0.1", port: int = 8765, app_id: str = "", secret: str = "") -> None:
-    fake = FakeWeChat(host, port, app_id, secret)
-    print(f"fake WeChat API on {fake.url} (control: {fake.url}/__fake__/stats)", flush=True)
+def serve(host: str = "127.0.0.1", port: int = 8765, app_id: str = "", secret: str = "", callback_url: str = "",
+          token: str = "") -> None:
+    fake = FakeWeChat(host, port, app_id, secret, callback_url, token)
+    print(f"fake WeChat API on {fake.url} (control: {fake.url}/__fake__/stats; results → {callback_url or 'nowhere'})",
+          flush=True)
     try:
         fake.httpd.serve_forever()
     except KeyboardInterrupt:

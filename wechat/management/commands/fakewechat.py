@@ -10,6 +10,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--callback", default=f"{settings.SITE_URL}/wechat/callback/",
+                            help="where the fake reports job results (MASSSENDJOBFINISH...); '' to disable")
 
-    def handle(self, *args, host, port, **options):
-        serve(host, port, settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET)
+    def handle(self, *args, host, port, callback, **options):
+        serve(host, port, settings.WECHAT_APP_ID, settings.WECHAT_APP_SECRET, callback, settings.WECHAT_TOKEN)
