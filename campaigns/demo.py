@@ -5,6 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from campaigns import family_demo
 from campaigns.campaign_file import campaign_file_load
 from campaigns.library_import import libraries_import
 from campaigns.models import Child, ConsentRecord, Library, OrganizerRole, User
@@ -46,6 +47,7 @@ def load(stdout) -> None:
                 ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="2026-11",
                                              recorded_by=guardian)
     stdout.write(f"图书馆 Libraries: {Library.objects.count()}; 组织者 organizers: {len(ORGANIZERS)}")
+    family_demo.load(stdout)
 
 
 def examples_dir() -> Path:
