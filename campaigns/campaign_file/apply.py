@@ -9,6 +9,7 @@ from datetime import datetime
 from django.apps import apps
 from django.db import transaction
 
+from campaigns.audit import audit_record
 from campaigns.campaign_file.catalog import Catalog
 from campaigns.campaign_file.poems import poems_import
 from campaigns.campaign_file.schema import CONFIG_SECTIONS, EVENT_COLUMNS
@@ -32,7 +33,11 @@ def campaign_file_load(*, text: str) -> LoadResult:
         existing = Campaign.objects.select_for_update().filter(slug=valid.data["slug"]).first()
         if existing is not None:
             check_edit_allowed(existing, valid, catalog)
-        return _write(valid, existing, catalog)
+        result = _write(valid, existing, catalog)
+        if result.changes:
+            audit_record(action="campaign.file_loaded", obj=result.campaign, campaign=result.campaign,
+                         created=result.created, changes=result.changes)
+        return result
 
 
 def _write(valid: ValidFile, campaign: Campaign | None, catalog: Catalog) -> LoadResult:
@@ -82,8 +87,7 @@ def _sync_stages(campaign: Campaign, stages: list[dict]) -> list[str]:
         fields = {"starts_at": datetime.fromisoformat(item["starts"]),
                   "ends_at": datetime.fromisoformat(item["ends"]) if item.get("ends") else None}
         stage = current.get(item["kind"]) or Stage(campaign=campaign, kind=item["kind"])
-        if stage.pk is None or _assign(stage, fields):
-            _assign(stage, fields)
+        if _assign(stage, fields) or stage.pk is None:
             _save(stage)
             changes.append(f"stage {item['kind']}")
     return changes
@@ -97,8 +101,7 @@ def _sync_age_groups(campaign: Campaign, groups: list[dict]) -> list[str]:
     for item in groups:
         fields = {"label": item["label"], "min_age": item["min_age"], "max_age": item["max_age"]}
         group = current.get(item["key"]) or AgeGroup(campaign=campaign, key=item["key"])
-        if group.pk is None or _assign(group, fields):
-            _assign(group, fields)
+        if _assign(group, fields) or group.pk is None:
             _save(group)
             changes.append(f"age group {item['key']}")
     return changes
@@ -130,9 +133,8 @@ def _sync_events(campaign: Campaign, events: list[dict]) -> list[str]:
         fields = {"kind": item["kind"], "title": item["title"], "description": item["description"],
                   "position": position, "settings": settings}
         event = current.get(item["slug"]) or Event(campaign=campaign, slug=item["slug"])
-        changed = event.pk is None or _assign(event, fields)
+        changed = _assign(event, fields) or event.pk is None
         if changed:
-            _assign(event, fields)
             _save(event)
         wanted_groups = {groups[key].pk for key in item["age_groups"]}
         if set(event.age_groups.values_list("pk", flat=True)) != wanted_groups:

@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from campaigns.audit import audit_record
 from campaigns.campaign_file.apply import LoadResult, campaign_file_load
 from campaigns.campaign_file.export import campaign_file_dict
 from campaigns.campaign_file.fields import format_datetime
@@ -25,4 +26,6 @@ def campaign_clone(*, slug: str, new_slug: str, title: str | None = None) -> Loa
     data["slug"] = new_slug
     data["title"] = title or (source.title[: 120 - len(COPY_SUFFIX)] + COPY_SUFFIX)
     data["stages"] = [{"kind": "draft", "starts": format_datetime(timezone.now(), ZoneInfo(source.timezone))}]
-    return campaign_file_load(text=dump(data))
+    result = campaign_file_load(text=dump(data))
+    audit_record(action="campaign.cloned", obj=result.campaign, campaign=result.campaign, source=source.slug)
+    return result

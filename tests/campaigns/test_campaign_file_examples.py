@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from campaigns.campaign_file import campaign_export, campaign_file_load
 from campaigns.campaign_file.poems import poems_import
-from campaigns.models import Campaign, Library
+from campaigns.models import AuditEvent, Campaign, Library
 from campaigns.selectors import campaign_open_stages
 from events.models import Event, Poem
 from tests.campaigns.campaign_file_helpers import EXAMPLE_FILES, EXAMPLES, example_text, snapshot
@@ -44,6 +44,7 @@ def test_loading_twice_changes_nothing(libraries, slug):
     second = campaign_file_load(text=example_text(slug))
     assert second.created is False and second.changes == []
     assert snapshot(campaign) == before  # same ids, join codes and updated_at
+    assert list(AuditEvent.objects.filter(campaign=campaign).values_list("action", flat=True)) == ["campaign.file_loaded"]
 
 
 @pytest.mark.django_db
