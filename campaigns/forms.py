@@ -8,10 +8,24 @@ from django.utils.translation import gettext_lazy as _
 from campaigns.consent import current_texts
 from campaigns.models import Child, Library
 from campaigns.selectors import provinces
-from campaigns.services import MAX_CHILD_AGE
+from campaigns.services import MAX_CHILD_AGE, PHONE_RE, normalise_phone
 
 
-class GuardianRegisterForm(forms.Form):
+class AccessibleErrorsMixin:
+    """Marks fields with errors aria-invalid and points aria-describedby at the error, then the help."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            auto_id = self[name].auto_id
+            described = [f"{auto_id}_error"] + ([f"{auto_id}_helptext"] if field.help_text else [])
+            field.widget.attrs.update({"aria-invalid": "true", "aria-describedby": " ".join(described)})
+
+
+class GuardianRegisterForm(AccessibleErrorsMixin, forms.Form):
     phone = forms.CharField(
         label=_("手机号"), max_length=20,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
@@ -30,6 +44,12 @@ class GuardianRegisterForm(forms.Form):
     )
     accept_privacy = forms.BooleanField(label=_("我已阅读并同意上面的儿童个人信息保护规则"), required=True)
 
+    def clean_phone(self):
+        phone = normalise_phone(self.cleaned_data["phone"])
+        if not PHONE_RE.match(phone):
+            raise forms.ValidationError(_("请输入 11 位中国大陆手机号，例如 13800000000"))
+        return phone
+
     def clean(self):
         data = super().clean()
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
@@ -37,7 +57,7 @@ class GuardianRegisterForm(forms.Form):
         return data
 
 
-class PhoneLoginForm(AuthenticationForm):
+class PhoneLoginForm(AccessibleErrorsMixin, AuthenticationForm):
     username = forms.CharField(
         label=_("手机号或用户名"), max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
@@ -56,7 +76,7 @@ def birth_year_choices() -> list[tuple[int, int]]:
     return [(year, year) for year in range(this_year, this_year - MAX_CHILD_AGE - 1, -1)]
 
 
-class ChildForm(forms.Form):
+class ChildForm(AccessibleErrorsMixin, forms.Form):
     """Name, public nickname, birth year and library. The library is picked in two steps, province
     then library; without JavaScript the “show libraries” button re-renders the form for the province."""
 
@@ -74,7 +94,9 @@ class ChildForm(forms.Form):
         self.with_consents = with_consents
         if with_consents:
             for purpose, text in current_texts().items():
-                self.fields[f"consent_{purpose}"] = forms.BooleanField(label=text.title(), required=False)
+                self.fields[f"consent_{purpose}"] = forms.BooleanField(
+                    label=text.title(), required=False,
+                    widget=forms.CheckboxInput(attrs={"aria-describedby": f"consent-{purpose}-text"}))
 
     @classmethod
     def initial_for(cls, child: Child) -> dict:
@@ -103,7 +125,9 @@ class ConsentForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for purpose, text in current_texts().items():
-            self.fields[purpose] = forms.BooleanField(label=text.title(), required=False)
+            self.fields[purpose] = forms.BooleanField(
+                label=text.title(), required=False,
+                widget=forms.CheckboxInput(attrs={"aria-describedby": f"consent-{purpose}-text"}))
 
     def rows(self):
         return [(purpose, text, self[purpose]) for purpose, text in current_texts().items()]

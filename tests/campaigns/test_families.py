@@ -440,3 +440,11 @@ def test_a_broken_family_section_does_not_take_the_page_down(family_client):
         unregister_family_section("broken")
     assert response.status_code == 200
     assert "这部分内容暂时无法显示" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_field_errors_are_announced(client):
+    page = client.post("/accounts/register/", {"phone": "12345", "password1": PASSWORD, "password2": PASSWORD,
+                                               "accept_privacy": "on"}).content.decode()
+    assert 'aria-invalid="true" aria-describedby="id_phone_error id_phone_helptext"' in page
+    assert '<ul class="errorlist" id="id_phone_error">' in page
