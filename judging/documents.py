@@ -87,6 +87,14 @@ def results_xlsx(round_: Round, scope_key: str | None = None) -> bytes:
                    "是 yes" if r.advanced else "", r.award_title, ";".join(r.flags or [])])
     if not sheets:
         wb.create_sheet(title="results").append(RESULT_HEADER)
+    from judging.selectors import organisation_awards
+
+    org = organisation_awards(round_)
+    if org and not scope_key:
+        ws = wb.create_sheet(title="组织奖 Organisation")
+        ws.append(["奖项 Award", "代码 Code", "图书馆 Library", "作品 Entries", "晋级/获奖 Advanced or awarded"])
+        for o in org:
+            ws.append([o["award"], o["code"], o["library"], o["entries"], o["advanced"]])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -113,3 +113,26 @@ def blind_entry(assignment: Assignment) -> dict:
         poem = entry.poem
         data["poem"] = {"title": poem.title, "author": poem.author, "dynasty": poem.dynasty, "lines": poem.lines}
     return data
+
+
+def organisation_awards(round_: Round) -> list[dict]:
+    """Per-library organisation awards (e.g. 优秀组织奖): awards of `kind: organisation` in the campaign
+    file go to the libraries with the most entries in the round, then the most advanced or awarded."""
+    from judging.models import Result
+
+    specs = [a for a in ((round_.campaign.config or {}).get("awards") or []) if a.get("kind") == "organisation"
+             and (not a.get("event") or a.get("event") == round_.event.slug)]
+    if not specs:
+        return []
+    rows = (Result.objects.filter(round=round_).values("entry__library__code", "entry__library__name")
+            .annotate(entries=Count("id"), advanced=Count("id", filter=Q(advanced=True) | ~Q(award_key="")))
+            .order_by("-entries", "-advanced", "entry__library__code"))
+    ranked = list(rows)
+    out, pos = [], 0
+    for spec in specs:
+        for row in ranked[pos:pos + int(spec.get("count") or 0)]:
+            out.append({"award": spec.get("title", spec.get("key", "")), "code": row["entry__library__code"],
+                        "library": row["entry__library__name"], "entries": row["entries"],
+                        "advanced": row["advanced"]})
+        pos += int(spec.get("count") or 0)
+    return out

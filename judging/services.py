@@ -763,7 +763,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
             "calibrated": r.calibrated, "trimmed_mean": r.trimmed_mean, "raw_mean": r.raw_mean,
         })
     awards = [a for a in ((campaign.config or {}).get("awards") or [])
-              if not a.get("event") or a.get("event") == round_.event.slug]
+              if (not a.get("event") or a.get("event") == round_.event.slug) and a.get("kind") != "organisation"]
     is_last = not Round.objects.filter(campaign=campaign, event=round_.event, position__gt=round_.position).exists()
     saved = []
     for scope, items in by_scope.items():
@@ -913,3 +913,22 @@ def certificates_issue(*, round_: Round, actor: User | None) -> list[Certificate
                          entry=result.entry_id, award=result.award_key, code=cert.code)
         certs.append(cert)
     return certs
+
+
+def round_judge_models(round_: Round) -> list[dict]:
+    """Each judge's estimated habits in this round (for the chief judge): leniency in points against the
+    panel's average, gain relative to the panel (1 = typical, near 0 = not following the work), noise."""
+    totals = round_totals(round_)
+    if not totals:
+        return []
+    agg = aggregate(totals, tolerance=round_.tolerance)
+    if not agg.judges:
+        return []
+    mean_bias = sum(m.bias for m in agg.judges.values()) / len(agg.judges)
+    mean_gain = sum(m.gain for m in agg.judges.values()) / len(agg.judges) or 1.0
+    names = {str(j.id): str(j) for j in Judge.objects.filter(id__in=[int(k) for k in agg.judges]).select_related("user")}
+    return sorted((
+        {"judge_id": int(k), "name": names.get(k, k), "n": m.n_scores, "leniency": round(m.bias - mean_bias, 1),
+         "gain": round(m.gain / mean_gain, 2), "noise": round(m.noise_sd, 1),
+         "careless": m.gain / mean_gain < 0.3}
+        for k, m in agg.judges.items()), key=lambda d: d["name"])

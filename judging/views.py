@@ -301,6 +301,8 @@ def round_manage(request, round_id: int):
         "results": results, "appeals": Appeal.objects.filter(result__round=round_).select_related("result"),
         "panels": round_.campaign.panels.all(), "flagged_likes": list(flagged_likes)[:100],
         "judges": services.round_judges(round_),
+        "judge_models": services.round_judge_models(round_),
+        "organisation_awards": selectors.organisation_awards(round_),
     })
 
 
