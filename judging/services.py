@@ -242,12 +242,9 @@ def round_assign(*, round_: Round, actor: User | None, seed: int = 0) -> list[As
                if not Assignment.objects.filter(round=round_, entry=e).exclude(state="withdrawn").exists()]
     if not entries:
         return []
-    try:
-        result = assign([EntrySpec(str(e.id), e.library.code) for e in entries], _specs(judges),
-                        round_.judges_per_entry, tree=library_tree(), same_city=round_.same_city_conflict,
-                        anchors=round_.anchors, seed=seed)
-    except AssignmentError:
-        raise
+    result = assign([EntrySpec(str(e.id), e.library.code) for e in entries], _specs(judges),
+                    round_.judges_per_entry, tree=library_tree(), same_city=round_.same_city_conflict,
+                    anchors=round_.anchors, seed=seed)
     anchors = set(result.anchors)
     rows = [Assignment(round=round_, entry_id=int(e), judge_id=int(j),
                        reason=Assignment.Reason.ANCHOR if e in anchors else Assignment.Reason.INITIAL)
@@ -819,10 +816,21 @@ def round_top_up(*, round_: Round, actor: User | None) -> list[Assignment]:
     by_scope = defaultdict(list)
     for r in agg.entries:
         by_scope[scope_key(entries[int(r.entry_id)].library, round_.scope)].append(r)
+    campaign = round_.campaign
+    is_last = not Round.objects.filter(campaign=campaign, event=round_.event, position__gt=round_.position).exists()
+    award_cuts, total = [], 0
+    if is_last:
+        for award in (campaign.config or {}).get("awards") or []:
+            if award.get("kind") != "organisation" and (award.get("event") in (None, round_.event.slug)) and (
+                    (award.get("scope") or round_.scope) == round_.scope):
+                total += int(award.get("count") or 0)
+                award_cuts.append(total)
     added = []
     for results in by_scope.values():
-        cut = _advance_count(round_, len(results))
-        for entry_id in straddling_cut(results, cut):
+        near: list[str] = []
+        for cut in {_advance_count(round_, len(results)), *award_cuts}:
+            near += straddling_cut(results, cut)
+        for entry_id in dict.fromkeys(near):
             entry = entries[int(entry_id)]
             if Assignment.objects.filter(round=round_, entry=entry, reason=Assignment.Reason.STRADDLE).exists():
                 continue

@@ -42,7 +42,8 @@ def _my_assignment(request, assignment_id: int) -> Assignment:
 def queue(request):
     judge = selectors.judge_of(request.user)
     assignments = list(selectors.judge_queue(judge)) if judge else []
-    chief_rounds = [r for r in Round.objects.select_related("campaign", "panel__chief").order_by("-id")[:50]
+    chief_rounds = [(r, selectors.can_manage_round(request.user, r))
+                    for r in Round.objects.select_related("campaign", "panel__chief").order_by("-id")[:50]
                     if selectors.is_chief(request.user, r)]
     campaigns = [c for c in Campaign.objects.all() if is_organizer(request.user)
                  and user_can_manage_library(request.user, c.lead_library)]
@@ -113,7 +114,8 @@ def media(request, assignment_id: int):
     Supports byte ranges so the player can seek."""
     assignment = _my_assignment(request, assignment_id)
     entry = assignment.entry
-    field = entry.playback or entry.original
+    # Only the processed copy: the original keeps the family's file metadata, which judges never get.
+    field = entry.playback or (entry.thumbnail if entry.kind == Entry.Kind.IMAGE else None)
     if not field or entry.kind not in (Entry.Kind.AUDIO, Entry.Kind.VIDEO, Entry.Kind.IMAGE):
         raise Http404("no media")
     ctype = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
