@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from channels.testing import WebsocketCommunicator
 from defusedxml import ElementTree
+from django.db import connections
 from django.utils import timezone
 
 from campaigns import services
@@ -200,6 +201,7 @@ async def test_counter_socket_sends_current_count_and_updates(libraries, make_us
     await sync_to_async(services.child_delete)(child=child, actor=guardian)
     assert (await again.receive_json_from(timeout=5))["participants"] == 2
     await again.disconnect()
+    await sync_to_async(connections.close_all)()  # the worker thread's connection (CONN_MAX_AGE on PostgreSQL)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -209,6 +211,9 @@ async def test_counter_socket_refuses_unknown_campaign(libraries):
                                          headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
     connected, _ = await communicator.connect()
     assert not connected
+    from asgiref.sync import sync_to_async
+
+    await sync_to_async(connections.close_all)()
 
 
 # --- languages ---------------------------------------------------------------------------------------
