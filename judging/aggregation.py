@@ -191,7 +191,8 @@ def aggregate(
         rows = order[bounds[n]:bounds[n + 1]]
         values = x[rows]
         flags = []
-        if len(values) > 1 and float(values.max() - values.min()) > tolerance:
+        core = np.sort(values)[1:-1] if len(values) >= 4 else values  # one extreme among many is no dispute
+        if len(core) > 1 and float(core.max() - core.min()) > tolerance:
             flags.append("disagreement")
         if bool(outlier[rows].any()):
             flags.append("outlier")

@@ -496,7 +496,10 @@ def discrepancy_check(*, round_: Round, entry: Entry, actor: User | None) -> Dis
     totals = sorted(round_totals(round_, [entry.id]).values())
     if len(totals) < 2:
         return None
-    spread = totals[-1] - totals[0]
+    # With many judges (anchors, extra marks) one extreme score is not a disagreement: compare the
+    # middle scores, as 去掉最高分和最低分 does.
+    core = totals[1:-1] if len(totals) >= 4 else totals
+    spread = core[-1] - core[0]
     disc = Discrepancy.objects.select_for_update().filter(round=round_, entry=entry).first()
     if spread <= round_.tolerance and disc is None:
         return None
