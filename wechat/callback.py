@@ -1,14 +1,15 @@
 """The callback WeChat calls (/wechat/callback/): URL check, signed messages, passive replies.
 
-Order matters: signature and freshness are checked before anything is parsed or stored (403),
-XML with a DTD is refused before parsing (400), and the de-duplication row is written in the same
-transaction as the handler's work, so a failed attempt leaves nothing and WeChat's retry runs it."""
+Order matters: signature and freshness are checked before anything is parsed or stored (403), XML
+with a DTD is refused before parsing (400). Then the reply is decided (reads only) and the message
+is recorded with one INSERT whose unique key de-duplicates WeChat's retries; that row is also the
+outbox the drain task applies (followers, voice downloads, push results), so the answer never
+waits for a write beyond it, nor for WeChat's API."""
 
 import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
@@ -58,20 +59,22 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _text(refused.reason, refused.status)
 
     try:
-        with transaction.atomic():
-            message, first = services.inbound_record(fields=fields)
-            if not first:
-                log.info("wechat retry de-duplicated: %s", message.dedup_key)
-                reply_text = message.reply
-            else:
-                reply_text = handlers.handle(fields)
-                if reply_text:
-                    services.inbound_set_reply(message=message, reply=reply_text)
+        reply_text = handlers.reply_for(fields)  # read-only: a few indexed reads
     except Exception:
-        # The transaction rolled back (nothing recorded), so WeChat's retry will run it again;
-        # meanwhile the follower must not see "该公众号暂时无法提供服务".
-        log.exception("wechat callback handler failed")
+        log.exception("wechat reply failed; answering without content")
+        reply_text = ""
+    try:
+        message, first = services.inbound_record(fields=fields, reply=reply_text)
+    except Exception:
+        # Nothing was recorded, so WeChat's retry will deliver it again; meanwhile the follower
+        # must not see "该公众号暂时无法提供服务".
+        log.exception("wechat callback could not record the message")
         return _text("success")
+    if first:
+        services.inbound_drain_soon()  # the effects (writes, API calls) run in the drain task
+    else:
+        log.info("wechat retry de-duplicated: %s", message.dedup_key)
+        reply_text = message.reply
     if not reply_text:
         return _text("success")
     xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply_text,

@@ -1,7 +1,12 @@
-"""Route a parsed callback to its handler and produce the passive reply text ("" = no reply).
+"""What a callback means, in two halves.
 
-Handlers run inside the callback's transaction and must stay fast: database reads and writes
-and enqueued tasks only, never a call to WeChat's API."""
+- `reply_for(fields)` runs inside the callback: read-only, a few indexed reads, no API call. It
+  decides the passive reply the follower sees within milliseconds.
+- `apply(fields)` runs in the inbound drain task (wechat.tasks.inbound_drain), once per delivered
+  message: every write (followers, voice messages, push results, consents) and every enqueued job.
+
+Splitting them keeps the callback's critical section to one INSERT (the de-duplication row, which
+is also the durable outbox the drain reads), so it answers fast even under a burst."""
 
 import logging
 
@@ -14,17 +19,46 @@ from wechat.tokens import login_link
 log = logging.getLogger(__name__)
 
 
-def handle(fields: dict) -> str:
+def _event(fields: dict) -> str:
+    return str(fields.get("Event", "")).lower()
+
+
+def _key(fields: dict) -> str:
+    key = fields.get("EventKey") or ""
+    return key if isinstance(key, str) else ""
+
+
+def voice_confirm_path(msg_id: str) -> str:
+    return reverse("wechat:voice_by_msg", args=[msg_id])
+
+
+# --- replies (read-only) ----------------------------------------------------------------------
+
+
+def reply_for(fields: dict) -> str:
     msg_type = str(fields.get("MsgType", "")).lower()
-    if msg_type == "event":
-        event = str(fields.get("Event", ""))
-        handler = EVENT_HANDLERS.get(event.lower()) or EVENT_HANDLERS.get(event)
-        return handler(fields) if handler else ""
-    handler = MESSAGE_HANDLERS.get(msg_type, on_other_message)
-    return handler(fields)
-
-
-# --- replies ----------------------------------------------------------------------------------
+    openid = fields["FromUserName"]
+    if msg_type == "text":
+        found = selectors.keyword_action(str(fields.get("Content", "")))
+        return action_reply(found[1], found[0], openid) if found else help_text()
+    if msg_type == "voice":
+        return voice_reply(fields)
+    if msg_type != "event":
+        return help_text()
+    event = _event(fields)
+    if event == "subscribe":
+        library = selectors.library_by_scene(_key(fields))
+        where = f"（{library.name}）" if library else ""
+        return f"感谢关注{where}！\nThanks for following!\n" + help_text()
+    if event == "scan":
+        scene = _key(fields)
+        library = selectors.library_by_scene(scene if scene.startswith("lib-") else f"lib-{scene}")
+        where = f"（{library.name}）" if library else ""
+        return f"欢迎回来{where}！\nWelcome back!\n" + help_text()
+    if event == "click":
+        found = selectors.menu_action(_key(fields))
+        return action_reply(found[1], found[0], openid) if found else help_text()
+    return ""  # unsubscribe, VIEW, job results, subscribe-message events: no reply
 
 
 def a(url: str, text: str) -> str:
@@ -40,7 +74,7 @@ def help_text(campaign=None) -> str:
             f"{a(links.campaign_url(campaigns[0]), '活动主页 Campaign page')}")
 
 
-def action_reply(action: str, campaign, follower: Follower) -> str:
+def action_reply(action: str, campaign, openid: str) -> str:
     if campaign is None:
         return help_text()
     if action == "quiz":
@@ -53,16 +87,16 @@ def action_reply(action: str, campaign, follower: Follower) -> str:
     if action == "campaign":
         return f"「{campaign.title}」{a(links.campaign_url(campaign), '活动主页 Campaign page')}"
     if action == "login":
-        return f"点此登录 Log in: {a(login_link(follower, '/family/'), '登录 Log in')}"
+        return f"点此登录 Log in: {a(login_link(openid, '/family/'), '登录 Log in')}"
     if action == "my_entries":
-        return my_entries_reply(follower)
+        return my_entries_reply(selectors.follower_by_openid(openid), openid)
     return help_text(campaign)
 
 
-def my_entries_reply(follower: Follower) -> str:
-    if follower.user_id is None:
+def my_entries_reply(follower: Follower | None, openid: str) -> str:
+    if follower is None or follower.user_id is None:
         return ("请先登录，再查看孩子的作品。\nLog in first to see your entries: "
-                + a(login_link(follower, links.my_entries_url()), "登录 Log in"))
+                + a(login_link(openid, links.my_entries_url()), "登录 Log in"))
     rows = selectors.family_entries(follower.user)
     if not rows:
         return ("还没有作品。发送语音即可参加诵读活动。\nNo entries yet: send a voice message to take part. "
@@ -76,83 +110,63 @@ def my_entries_reply(follower: Follower) -> str:
     return "\n".join(lines)
 
 
-# --- messages ---------------------------------------------------------------------------------
-
-
-def on_text(fields: dict) -> str:
-    follower = services.follower_touch(openid=fields["FromUserName"])
-    found = selectors.keyword_action(str(fields.get("Content", "")))
-    if found is None:
-        return help_text()
-    campaign, action = found
-    return action_reply(action, campaign, follower)
-
-
-def on_voice(fields: dict) -> str:
-    follower = services.follower_touch(openid=fields["FromUserName"])
+def voice_plan(fields: dict) -> dict | None:
+    """Which event, child and poem a voice message goes to (None: no event takes voices now)."""
     events = selectors.open_recitation_events()
     if not events:
-        return "目前没有正在征集作品的诵读活动。\nNo recitation event is taking entries now."
+        return None
     event = events[0]
-    child_id = poem_id = None
-    if follower.user_id:
+    follower = selectors.follower_by_openid(fields["FromUserName"])
+    child_id = None
+    if follower is not None and follower.user_id:
         children = selectors.eligible_children(follower.user, event)
         if len(children) == 1:
             child_id = children[0].id
     poems = list(event.poems.values_list("id", flat=True)[:2])
-    if len(poems) == 1:
-        poem_id = poems[0]
-    voice = services.voice_receive(
-        follower=follower, media_id=str(fields.get("MediaId", "")), media_id_16k=str(fields.get("MediaId16K", "") or ""),
-        fmt=str(fields.get("Format", "amr") or "amr"), msg_id=str(fields.get("MsgId", "")), event_id=event.id,
-        child_id=child_id, poem_id=poem_id,
-    )
-    confirm = reverse("wechat:voice_confirm", args=[voice.id])
-    if follower.user_id is None:
+    return {"event": event, "follower": follower, "child_id": child_id,
+            "poem_id": poems[0] if len(poems) == 1 else None}
+
+
+def voice_reply(fields: dict) -> str:
+    plan = voice_plan(fields)
+    if plan is None:
+        return "目前没有正在征集作品的诵读活动。\nNo recitation event is taking entries now."
+    event, follower = plan["event"], plan["follower"]
+    confirm = voice_confirm_path(str(fields.get("MsgId", "")))
+    if follower is None or follower.user_id is None:
         return (f"已收到语音！请登录并选择孩子和诗词，完成「{event.title}」投稿。\n"
-                f"Voice received: log in and choose the child and poem. {a(login_link(follower, confirm), '确认投稿 Confirm')}")
-    if child_id and poem_id:
+                f"Voice received: log in and choose the child and poem. "
+                f"{a(login_link(fields['FromUserName'], confirm), '确认投稿 Confirm')}")
+    if plan["child_id"] and plan["poem_id"]:
         return (f"已收到语音，正在生成「{event.title}」作品草稿。\n"
                 f"Voice received; your draft entry is being prepared. {a(links.absolute(confirm), '查看 View')}")
     return (f"已收到语音！请选择孩子和朗读的诗词，完成「{event.title}」投稿。\n"
             f"Voice received: choose the child and the poem. {a(links.absolute(confirm), '确认投稿 Confirm')}")
 
 
-def on_other_message(fields: dict) -> str:
-    services.follower_touch(openid=fields["FromUserName"])
-    return help_text()
+# --- effects (in the drain task) --------------------------------------------------------------
 
 
-# --- events -----------------------------------------------------------------------------------
-
-
-def on_subscribe(fields: dict) -> str:
-    key = fields.get("EventKey") or ""
-    key = key if isinstance(key, str) else ""
-    follower = services.follower_subscribe(openid=fields["FromUserName"], scene=key)
-    where = f"（{follower.library.name}）" if follower.library else ""
-    return f"感谢关注{where}！\nThanks for following!\n" + help_text()
-
-
-def on_unsubscribe(fields: dict) -> str:
-    services.follower_unsubscribe(openid=fields["FromUserName"])
-    return ""
-
-
-def on_scan(fields: dict) -> str:
-    key = fields.get("EventKey") or ""
-    follower = services.follower_scan(openid=fields["FromUserName"], scene=key if isinstance(key, str) else "")
-    where = f"（{follower.library.name}）" if follower.library else ""
-    return f"欢迎回来{where}！\nWelcome back!\n" + help_text()
-
-
-def on_click(fields: dict) -> str:
-    follower = services.follower_touch(openid=fields["FromUserName"])
-    found = selectors.menu_action(str(fields.get("EventKey", "")))
-    if found is None:
-        return help_text()
-    campaign, action = found
-    return action_reply(action, campaign, follower)
+def apply(fields: dict) -> None:
+    msg_type = str(fields.get("MsgType", "")).lower()
+    openid = fields["FromUserName"]
+    if msg_type == "voice":
+        follower = services.follower_touch(openid=openid)
+        plan = voice_plan(fields)
+        if plan is not None:
+            services.voice_receive(
+                follower=follower, media_id=str(fields.get("MediaId", "")),
+                media_id_16k=str(fields.get("MediaId16K", "") or ""), fmt=str(fields.get("Format", "amr") or "amr"),
+                msg_id=str(fields.get("MsgId", "")), event_id=plan["event"].id, child_id=plan["child_id"],
+                poem_id=plan["poem_id"],
+            )
+        return
+    if msg_type != "event":
+        services.follower_touch(openid=openid)
+        return
+    handler = EVENT_EFFECTS.get(_event(fields))
+    if handler is not None:
+        handler(fields)
 
 
 def _int(value) -> int | None:
@@ -162,17 +176,32 @@ def _int(value) -> int | None:
         return None
 
 
-def on_mass_finished(fields: dict) -> str:
+def on_subscribe(fields: dict) -> None:
+    services.follower_subscribe(openid=fields["FromUserName"], scene=_key(fields))
+
+
+def on_unsubscribe(fields: dict) -> None:
+    services.follower_unsubscribe(openid=fields["FromUserName"])
+
+
+def on_scan(fields: dict) -> None:
+    services.follower_scan(openid=fields["FromUserName"], scene=_key(fields))
+
+
+def on_touch(fields: dict) -> None:
+    services.follower_touch(openid=fields["FromUserName"])
+
+
+def on_mass_finished(fields: dict) -> None:
     services.push_result_mass(msg_id=str(fields.get("MsgID") or fields.get("MsgId") or ""),
                               status=str(fields.get("Status", "")), total=_int(fields.get("TotalCount")),
                               sent=_int(fields.get("SentCount")), errors=_int(fields.get("ErrorCount")))
-    return ""
 
 
-def on_publish_finished(fields: dict) -> str:
+def on_publish_finished(fields: dict) -> None:
     info = fields.get("PublishEventInfo") or {}
     if not isinstance(info, dict):
-        return ""
+        return
     url = ""
     detail = info.get("article_detail") or {}
     items = detail.get("item") if isinstance(detail, dict) else None
@@ -183,14 +212,12 @@ def on_publish_finished(fields: dict) -> str:
     status = _int(info.get("publish_status"))
     services.push_result_publish(publish_id=str(info.get("publish_id", "")),
                                  publish_status=3 if status is None else status, article_url=url)
-    return ""
 
 
-def on_template_finished(fields: dict) -> str:
+def on_template_finished(fields: dict) -> None:
     status = str(fields.get("Status", ""))
     services.delivery_result(msgid=str(fields.get("MsgID") or fields.get("MsgId") or ""), ok=status == "success",
                              status=status)
-    return ""
 
 
 def _items(fields: dict, container: str) -> list[dict]:
@@ -201,35 +228,32 @@ def _items(fields: dict, container: str) -> list[dict]:
     return [i for i in (items or []) if isinstance(i, dict)]
 
 
-def on_subscribe_msg_popup(fields: dict, container: str = "SubscribeMsgPopupEvent") -> str:
+def on_subscribe_msg_popup(fields: dict, container: str = "SubscribeMsgPopupEvent") -> None:
     follower = services.follower_touch(openid=fields["FromUserName"])
     for item in _items(fields, container):
         template_id = str(item.get("TemplateId", ""))
         if template_id:
             services.subscribe_consent_record(follower=follower, template_id=template_id,
                                               accepted=str(item.get("SubscribeStatusString", "")) == "accept")
-    return ""
 
 
-def on_subscribe_msg_change(fields: dict) -> str:
-    return on_subscribe_msg_popup(fields, "SubscribeMsgChangeEvent")
+def on_subscribe_msg_change(fields: dict) -> None:
+    on_subscribe_msg_popup(fields, "SubscribeMsgChangeEvent")
 
 
-def on_subscribe_msg_sent(fields: dict) -> str:
+def on_subscribe_msg_sent(fields: dict) -> None:
     for item in _items(fields, "SubscribeMsgSentEvent"):
         code = _int(item.get("ErrorCode"))
         services.delivery_result(msgid=str(item.get("MsgID", "")), ok=code == 0, status=str(item.get("ErrorStatus", "")),
                                  error_code=code or None)
-    return ""
 
 
-MESSAGE_HANDLERS = {"text": on_text, "voice": on_voice}
-EVENT_HANDLERS = {
+EVENT_EFFECTS = {
     "subscribe": on_subscribe,
     "unsubscribe": on_unsubscribe,
     "scan": on_scan,
-    "click": on_click,
-    "view": lambda fields: "",
+    "click": on_touch,
+    "view": on_touch,
     "masssendjobfinish": on_mass_finished,
     "publishjobfinish": on_publish_finished,
     "templatesendjobfinish": on_template_finished,

@@ -50,6 +50,10 @@ class InboundMessage(models.Model):
     received_at = models.DateTimeField(auto_now_add=True)
     # The passive reply sent the first time (a retry that arrives later gets the same answer).
     reply = models.TextField(blank=True)
+    # The parsed message: the drain task applies its effects once (processed_at), after the reply.
+    payload = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]

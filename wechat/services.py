@@ -4,6 +4,7 @@ Everything that calls WeChat's API runs in tasks (wechat/tasks.py); these servic
 database and enqueue, so the callback answers in milliseconds."""
 
 import datetime as dt
+import logging
 import re
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,8 @@ from wechat.models import (
     VoiceMessage,
 )
 from wechat.selectors import library_by_scene
+
+log = logging.getLogger(__name__)
 
 # --- followers ------------------------------------------------------------------------------
 
@@ -136,8 +139,8 @@ def dedup_key(fields: dict) -> str:
                      fields.get("Event", ""), event_key, str(job or "")])[:200]
 
 
-def inbound_record(*, fields: dict) -> tuple[InboundMessage, bool]:
-    """Record a delivery once; (message, False) when it is one of WeChat's retries."""
+def inbound_record(*, fields: dict, reply: str = "") -> tuple[InboundMessage, bool]:
+    """Record a delivery once (one INSERT); (message, False) when it is one of WeChat's retries."""
     key = dedup_key(fields)
     try:
         created_at = dt.datetime.fromtimestamp(int(fields.get("CreateTime") or 0), tz=dt.UTC)
@@ -149,15 +152,48 @@ def inbound_record(*, fields: dict) -> tuple[InboundMessage, bool]:
             message = InboundMessage.objects.create(
                 dedup_key=key, openid=str(fields.get("FromUserName", ""))[:64], msg_type=str(fields.get("MsgType", ""))[:20],
                 event=str(fields.get("Event", ""))[:60], event_key=event_key[:200] if isinstance(event_key, str) else "",
-                content=str(fields.get("Content", ""))[:2000], created_at_wechat=created_at,
+                content=str(fields.get("Content", ""))[:2000], created_at_wechat=created_at, reply=reply, payload=fields,
             )
         return message, True
     except IntegrityError:
         return InboundMessage.objects.get(dedup_key=key), False
 
 
-def inbound_set_reply(*, message: InboundMessage, reply: str) -> None:
-    InboundMessage.objects.filter(pk=message.pk).update(reply=reply)
+DRAIN_FLAG = "wechat:inbound-drain-queued"
+
+
+def inbound_drain_soon() -> None:
+    """Make sure one drain task is queued (not one per message: a burst shares it)."""
+    from django.core.cache import cache
+
+    if cache.get(DRAIN_FLAG) is None and cache.add(DRAIN_FLAG, 1, 30):
+        enqueue("wechat.tasks.inbound_drain")
+
+
+def inbound_drain(*, limit: int = 500) -> int:
+    """Apply the effects of every recorded, unprocessed delivery, each exactly once."""
+    from django.core.cache import cache
+
+    from wechat import handlers
+
+    cache.delete(DRAIN_FLAG)  # messages recorded from now on queue a new drain
+    ids = list(InboundMessage.objects.filter(processed_at__isnull=True).order_by("id").values_list("id", flat=True)[:limit])
+    done = 0
+    for message_id in ids:
+        with transaction.atomic():
+            if not InboundMessage.objects.filter(pk=message_id, processed_at__isnull=True).update(processed_at=timezone.now()):
+                continue  # another drain took it
+            message = InboundMessage.objects.get(pk=message_id)
+            try:
+                with transaction.atomic():
+                    handlers.apply(message.payload)
+            except Exception as exc:  # recorded for the admin; one bad message never blocks the rest
+                log.exception("wechat inbound %s failed", message_id)
+                InboundMessage.objects.filter(pk=message_id).update(error=f"{exc.__class__.__name__}: {exc}"[:2000])
+        done += 1
+    if len(ids) == limit:
+        enqueue("wechat.tasks.inbound_drain")
+    return done
 
 
 # --- voice messages → entries ----------------------------------------------------------------
@@ -301,14 +337,14 @@ def push_result_publish(*, publish_id: str, publish_status: int, article_url: st
 
 
 def ensure_push_schedule() -> None:
-    """One django-q2 schedule sends due pushes every minute (created once, shared by all workers)."""
+    """django-q2 schedules (also created by migration 0002), shared by all workers: due pushes every
+    minute, and the inbound drain as a watchdog (normally each burst of messages queues it at once)."""
     from django_q.models import Schedule
 
-    Schedule.objects.get_or_create(
-        name="wechat.pushes_send_due",
-        defaults={"func": "wechat.tasks.pushes_send_due", "schedule_type": Schedule.MINUTES, "minutes": 1,
-                  "repeats": -1},
-    )
+    for func, name in (("wechat.tasks.pushes_send_due", "微信推送 WeChat pushes due"),
+                       ("wechat.tasks.inbound_drain", "微信消息处理看门狗 WeChat inbound drain")):
+        if not Schedule.objects.filter(func=func).exists():
+            Schedule.objects.create(name=name, func=func, schedule_type=Schedule.MINUTES, minutes=1, repeats=-1)
 
 
 def _campaign_zone(campaign: Campaign) -> ZoneInfo:

@@ -26,6 +26,13 @@ log = logging.getLogger(__name__)
 RETRYABLE = {-1, -3, 45011, 40001, 42001}  # 45009 (daily quota) waits for tomorrow: not retried blindly
 
 
+# --- inbound messages ------------------------------------------------------------------------
+
+
+def inbound_drain() -> int:
+    return services.inbound_drain()
+
+
 # --- followers --------------------------------------------------------------------------------
 
 

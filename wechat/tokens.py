@@ -28,12 +28,12 @@ def safe_next(target: str | None, default: str = "/family/") -> str:
     return default
 
 
-def login_link(follower, next_url: str) -> str:
+def login_link(openid: str, next_url: str) -> str:
     parts = urlsplit(next_url)
     next_url = safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
     if account_has_oauth():
         return absolute(reverse("wechat:oauth_start") + "?" + urlencode({"next": next_url}))
-    token = signing.dumps({"o": follower.openid, "n": next_url}, salt=LINK_SALT, compress=True)
+    token = signing.dumps({"o": openid, "n": next_url}, salt=LINK_SALT, compress=True)
     return absolute(reverse("wechat:login_link", args=[token]))
 
 

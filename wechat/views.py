@@ -135,6 +135,21 @@ def link_complete(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def voice_by_msg(request: HttpRequest, msg_id: str) -> HttpResponse:
+    """The link in the voice reply: WeChat's MsgId → the voice message (recorded a moment later)."""
+    voice = VoiceMessage.objects.filter(msg_id=msg_id, follower__user=request.user).first()
+    if voice is None:
+        if VoiceMessage.objects.filter(msg_id=msg_id).exists():
+            return _message(request, "无法查看", "Not yours", "这条语音属于另一个微信账号。",
+                            "This voice message belongs to another WeChat user.", status=403)
+        response = _message(request, "正在接收语音", "Receiving your voice", "语音正在保存，请稍候几秒后刷新本页。",
+                            "The voice message is being saved: refresh this page in a few seconds.", status=202)
+        response["Refresh"] = "3"
+        return response
+    return redirect("wechat:voice_confirm", voice_id=voice.id)
+
+
+@login_required
 def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
     from events.models import Event
 

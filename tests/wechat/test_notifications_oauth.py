@@ -132,7 +132,7 @@ def test_signed_login_link_for_subscription_accounts(client, settings, follower)
     from wechat.tokens import login_link
 
     settings.WECHAT_ACCOUNT_TYPE = "subscription"
-    link = login_link(follower, "/family/")
+    link = login_link(follower.openid, "/family/")
     assert "/wechat/login/" in link
     path = urlsplit(link).path
     response = client.get(path)

@@ -17,12 +17,13 @@ def test_voice_message_to_ready_entry_through_the_pipeline(client, corpus, campa
 
     reply = reply_fields(post(client, (corpus / "wechat" / "voice_amr.xml").read_text(), tasks=tasks))
     voice = VoiceMessage.objects.get()
-    assert f"/wechat/voice/{voice.id}/" in reply["Content"]
+    assert "/wechat/voice/msg/24312345678901235/" in reply["Content"]
     tasks.run()
     voice.refresh_from_db()
     assert voice.status == "needs_confirmation" and Entry.objects.count() == 0
 
     client.force_login(follower.user)
+    assert client.get("/wechat/voice/msg/24312345678901235/")["Location"] == f"/wechat/voice/{voice.id}/"
     page = client.get(f"/wechat/voice/{voice.id}/")
     assert page.status_code == 200 and "静夜思" in page.content.decode()
     poem = Poem.objects.get(key="jingyesi")
