@@ -448,3 +448,18 @@ def test_field_errors_are_announced(client):
                                                "accept_privacy": "on"}).content.decode()
     assert 'aria-invalid="true" aria-describedby="id_phone_error id_phone_helptext"' in page
     assert '<ul class="errorlist" id="id_phone_error">' in page
+
+
+@pytest.mark.django_db
+def test_branch_attribution_survives_logging_in(client, guardian, libraries):
+    campaign = make_campaign(libraries, codes=["NLC", "P-HN", "C-HN-CS", "X-HN-CSX"])
+    child = services.child_create(guardian=guardian, display_name="李小华", nickname="小华",
+                                  birth_year=this_year() - 8, library=libraries["C-HN-CS"],
+                                  consents={"judging": True})
+    branch = campaign.branches.get(library__code="X-HN-CSX")
+    login_url = client.get(client.get(f"/c/{campaign.slug}/join/{branch.join_code}/").url).url
+    assert login_url.startswith("/accounts/login/")
+    response = client.post(login_url, {"username": guardian.phone, "password": PASSWORD})
+    assert response.url == f"/c/{campaign.slug}/register/"
+    client.post(response.url, {"child": child.pk})
+    assert Registration.objects.get(child=child).library.code == "X-HN-CSX"

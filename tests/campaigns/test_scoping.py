@@ -248,3 +248,20 @@ def test_scoped_helper_for_other_apps(libraries, organizer, world):
     from campaigns.models import Notice
 
     assert scoped(Notice.objects.all(), hn).query.is_empty()
+
+
+@pytest.mark.django_db
+def test_organizer_admin_index_lists_the_scoped_models(client, libraries, organizer):
+    client.force_login(organizer(libraries["P-HN"]))
+    page = client.get("/admin/").content.decode()
+    for path in ("/admin/campaigns/child/", "/admin/campaigns/registration/", "/admin/campaigns/library/",
+                 "/admin/campaigns/campaign/", "/admin/events/event/"):
+        assert f'href="{path}"' in page, path
+    assert 'href="/admin/campaigns/auditevent/"' not in page
+
+
+@pytest.mark.django_db
+def test_openapi_documents_the_campaigns_api(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/campaigns/", "/api/v1/campaigns/libraries", "/api/v1/campaigns/registrations",
+            "/api/v1/campaigns/{slug}"} <= set(schema["paths"])
