@@ -10,6 +10,7 @@ urlpatterns = [
     path("a/<int:assignment_id>/play", views.play, name="play"),
     path("rounds/<int:round_id>/", views.round_manage, name="round"),
     path("rounds/<int:round_id>/progress/", views.progress_page, name="progress"),
+    path("rounds/<int:round_id>/tie/", views.tie, name="tie"),
     path("rounds/<int:round_id>/export.xlsx", views.results_export, name="export"),
     path("rounds/<int:round_id>/results/", views.public_results, name="public_results"),
     path("discrepancies/<int:discrepancy_id>/arbitrate/", views.arbitrate, name="arbitrate"),

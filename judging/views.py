@@ -192,7 +192,22 @@ def progress_page(request, round_id: int):
     return render(request, "judging/progress.html", {
         "round": round_, "progress": selectors.round_progress(round_),
         "arbitration": round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION).select_related("entry"),
+        "ties": [r for r in round_.results.order_by("scope_key", "rank") if "tie" in (r.flags or [])],
     })
+
+
+@login_required
+@require_POST
+def tie(request, round_id: int):
+    """The last link of the tie-break chain, for the chief judge: the decided order, with a reason."""
+    round_ = _round_for_chief(request, round_id)
+    try:
+        ids = [int(x) for x in re.findall(r"\d+", request.POST.get("order", ""))]
+        services.tie_decide(round_=round_, entry_ids=ids, reason=request.POST.get("reason", ""), actor=request.user)
+        messages.success(request, "已记录并列裁定，请重新计算结果 Tie decision recorded; recompute the results")
+    except UserFacingError as exc:
+        _fail(request, exc)
+    return redirect(request.POST.get("back") or reverse("judging:progress", args=[round_.id]))
 
 
 @login_required
@@ -286,10 +301,6 @@ def round_manage(request, round_id: int):
                     qs = qs.exclude(flagged="")
                 n = services.likes_void(likes=qs, actor=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, f"已作废 {n} 个点赞 Voided {n} likes")
-            elif action == "tie":
-                ids = [int(x) for x in re.findall(r"\d+", request.POST.get("order", ""))]
-                services.tie_decide(round_=round_, entry_ids=ids, reason=request.POST.get("reason", ""),
-                                    actor=request.user)
             else:
                 messages.error(request, "未知操作 Unknown action")
         except UserFacingError as exc:

@@ -230,6 +230,10 @@ def test_results_formula_likes_ties_awards_appeals_certificates(world, organizer
         assert needed in actions, needed
 
 
+def test_openapi_schema_builds():
+    assert "/api/v1/judging/assignments/{assignment_id}/scores" in Client().get("/api/v1/openapi.json").json()["paths"]
+
+
 def test_unresolved_tie_then_chief_decision(world, organizer):
     round_ = world["round"]
     services.round_assign(round_=round_, actor=None)
@@ -239,7 +243,9 @@ def test_unresolved_tie_then_chief_decision(world, organizer):
     assert all("tie" in r.flags for r in results) and len({r.rank for r in results}) == 1
     org = organizer(world["libraries"]["NLC"])
     order = [e.id for e in reversed(world["entries"])]
-    services.tie_decide(round_=round_, entry_ids=order, reason="总评委复听后裁定", actor=org)
+    c = login(org)
+    assert "未解决的并列" in c.get(f"/judging/rounds/{round_.id}/progress/").content.decode()
+    c.post(f"/judging/rounds/{round_.id}/tie/", {"order": ", ".join(map(str, order)), "reason": "总评委复听后裁定"})
     ranked = sorted(services.round_compute_results(round_=round_, actor=org), key=lambda r: r.rank)
     assert [r.entry_id for r in ranked] == order
     assert AuditEvent.objects.filter(action="judging.tie_decided").exists()
