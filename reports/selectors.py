@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from statistics import median
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db import connection
-from django.db.models import Avg, Count, Max, Min, Q, QuerySet, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -195,25 +196,98 @@ def _scoped(qs: QuerySet, scope: Scope, library_field: str, library_ids: set[int
 # --- aggregation helpers ----------------------------------------------------------------------------
 
 
-def _by_library_day(qs: QuerySet, library_field: str, time_field: str, tz: ZoneInfo) -> list[tuple[int, date, int]]:
-    rows = (
-        qs.annotate(_day=TruncDate(time_field, tzinfo=tz))
-        .values_list(library_field, "_day")
-        .annotate(_n=Count("pk"))
-        .order_by()
-    )
-    return [(lib, day, n) for lib, day, n in rows]
+@dataclass
+class Tally:
+    """One source grouped once by (library, local day, event): every per-x count is folded from it."""
+
+    per_library: Counter
+    per_day: Counter
+    per_event: Counter
+    per_event_extra: Counter
+    total: int
 
 
-def _fold(rows: list[tuple[int, date, int]]) -> tuple[Counter, Counter, int]:
-    per_library: Counter = Counter()
-    per_day: Counter = Counter()
+def _fetch(qs: QuerySet) -> tuple[dict[str, int], list[tuple]]:
+    """Run a values()/annotate() query and return (column → index, raw rows).
+
+    Skips the ORM's per-row converters and dicts, which cost more than the query itself on a
+    million-row campaign; dates that the backend returns as text are parsed by `_as_date`."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:  # e.g. `event_id IN ()` for a campaign without events
+        return {alias: i for i, (_e, _s, alias) in enumerate(compiler.select)}, []
+    names = {alias: i for i, (_expr, _sql, alias) in enumerate(compiler.select)}
+    with connections[qs.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return names, cursor.fetchall()
+
+
+def _as_date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _tally(qs: QuerySet | None, *, library_field: str, day, event_field: str | None) -> Tally:
+    """Counts grouped by (library, local day, event) in one pass."""
+    tally = Tally(Counter(), Counter(), Counter(), Counter(), 0)
+    if qs is None:
+        return tally
+    fields = [library_field, "_day"] + ([event_field] if event_field else [])
+    names, rows = _fetch(qs.annotate(_day=day).values(*fields).annotate(_n=Count("pk")).order_by())
+    i_lib, i_day, i_n = names[library_field], names["_day"], names["_n"]
+    i_event = names[event_field] if event_field else None
+    for row in rows:
+        n = row[i_n]
+        tally.per_library[row[i_lib]] += n
+        tally.per_day[_as_date(row[i_day])] += n
+        if i_event is not None:
+            tally.per_event[row[i_event]] += n
+        tally.total += n
+    return tally
+
+
+def _tally_people(qs: QuerySet | None, triples: list[tuple], *, event_field: str | None, day,
+                  extra: Q | None = None, day_separately: bool = False) -> Tally:
+    """Counts of a per-child source, and its distinct (library, child, event) triples, in one pass.
+
+    Grouped by (library, child, event[, day]); with `day_separately` (sources with many rows per
+    child and day) the day series comes from a second, much smaller grouping by day alone."""
+    tally = Tally(Counter(), Counter(), Counter(), Counter(), 0)
+    if qs is None:
+        return tally
+    fields = ["library_id", "child_id"] + ([event_field] if event_field else [])
+    aggregates = {"_n": Count("pk")}
+    if extra is not None:
+        aggregates["_x"] = Count("pk", filter=extra)
+    grouped = qs.annotate(_day=day).values(*fields, *([] if day_separately else ["_day"]))
+    names, rows = _fetch(grouped.annotate(**aggregates).order_by())
+    i_lib, i_child, i_n = names["library_id"], names["child_id"], names["_n"]
+    i_event = names[event_field] if event_field else None
+    i_x = names.get("_x")
+    i_day = None if day_separately else names["_day"]
+    per_library, per_event, per_event_extra, per_day = (
+        tally.per_library, tally.per_event, tally.per_event_extra, tally.per_day)
     total = 0
-    for lib, day, n in rows:
+    for row in rows:
+        n, lib = row[i_n], row[i_lib]
+        event_id = row[i_event] if i_event is not None else None
         per_library[lib] += n
-        per_day[day] += n
         total += n
-    return per_library, per_day, total
+        if event_id is not None:
+            per_event[event_id] += n
+            if i_x is not None:
+                per_event_extra[event_id] += row[i_x]
+        if i_day is not None:
+            per_day[_as_date(row[i_day])] += n
+        triples.append((lib, row[i_child], event_id))
+    tally.total = total
+    if day_separately:
+        names, rows = _fetch(qs.annotate(_day=day).values("_day").annotate(_n=Count("pk")).order_by())
+        for row in rows:
+            per_day[_as_date(row[names["_day"]])] += row[names["_n"]]
+    return tally
 
 
 def _city_code(path: str) -> str | None:
@@ -255,8 +329,28 @@ def campaign_stage(campaign: Campaign, at: datetime | None = None) -> dict:
 # --- the figures ------------------------------------------------------------------------------------
 
 
+@contextmanager
+def _report_memory():
+    """On PostgreSQL, room for the hash aggregates over a million rows (instead of sorting on disk)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET work_mem = '64MB'")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET work_mem")
+
+
 def campaign_figures(scope: Scope, *, at: datetime | None = None) -> dict:
     """All figures of a campaign (or a subtree of it). See docs/reports.md for every key."""
+    with _report_memory():
+        return _campaign_figures(scope, at=at)
+
+
+def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
     campaign, tz = scope.campaign, scope.tz
     at = at or timezone.now()
     libs = {lib.pk: lib for lib in Library.objects.all().only("pk", "code", "name", "level", "province", "path")}
@@ -264,49 +358,52 @@ def campaign_figures(scope: Scope, *, at: datetime | None = None) -> dict:
     in_scope = {pk for pk, lib in libs.items() if scope.library is None or lib.path.startswith(scope.library.path)}
     available = sources_available()
 
-    # Registrations, entries, attempts, likes: (library, day) → n.
+    # Registrations, entries, attempts, likes: each read in one grouped pass (attempts in two: they
+    # repeat per child and day, so their day series comes from a cheap second grouping).
+    event_ids = list(Event.objects.filter(campaign=campaign).values_list("pk", flat=True))
+    triples: list[tuple] = []
     registrations = _scoped(Registration.objects.filter(campaign=campaign), scope, "library_id", in_scope)
-    reg_lib, reg_day, reg_total = _fold(_by_library_day(registrations, "library_id", "created_at", tz))
+    reg = _tally_people(registrations, triples, event_field=None, day=TruncDate("created_at", tzinfo=tz))
 
     Entry = entry_model()
-    entries = live_entries(Entry.objects.filter(event__campaign=campaign)) if Entry else None
-    if entries is not None:
-        entries = _scoped(entries, scope, "library_id", in_scope)
-        ent_lib, ent_day, ent_total = _fold(_by_library_day(entries, "library_id", "created_at", tz))
-    else:
-        ent_lib, ent_day, ent_total = Counter(), Counter(), 0
+    entries = None
+    if Entry is not None:
+        entries = _scoped(live_entries(Entry.objects.filter(event_id__in=event_ids)), scope, "library_id", in_scope)
+    ent = _tally_people(entries, triples, event_field="event_id", day=TruncDate("created_at", tzinfo=tz),
+                        extra=Q(status="ready"))
 
     Attempt = attempt_model()
     attempts = None
     if Attempt is not None:
-        attempts = _scoped(Attempt.objects.filter(event__campaign=campaign, practice=False), scope, "library_id", in_scope)
-        att_lib, att_day, att_total = _fold(_by_library_day(attempts, "library_id", "started_at", tz))
-    else:
-        att_lib, att_day, att_total = Counter(), Counter(), 0
+        attempts = _scoped(Attempt.objects.filter(event_id__in=event_ids, practice=False), scope, "library_id", in_scope)
+    att = _tally_people(attempts, triples, event_field="event_id", extra=~Q(status="open"),
+                        day=F("local_date") if Attempt and _has(Attempt, "local_date")
+                        else TruncDate("started_at", tzinfo=tz), day_separately=True)
 
     Like = like_model()
     likes = None
     if Like is not None:
-        likes = Like.objects.filter(entry__event__campaign=campaign)
+        likes = Like.objects.filter(entry__event_id__in=event_ids)
         if _has(Like, "voided"):
             likes = likes.filter(voided=False)
         likes = _scoped(likes, scope, "entry__library_id", in_scope)
-        like_time = _first_field(Like, "created_at", "at", "liked_at") or "created_at"
-        like_lib, like_day, like_total = _fold(_by_library_day(likes, "entry__library_id", like_time, tz))
-    else:
-        like_lib, like_day, like_total = Counter(), Counter(), 0
+    like_day_expr = F("day") if Like and _has(Like, "day") else TruncDate("created_at", tzinfo=tz)
+    like = _tally(likes, library_field="entry__library_id", day=like_day_expr, event_field="entry__event_id")
 
-    # Participants: distinct (library, child) pairs over every way a child takes part.
-    pair_sets = [registrations.values_list("library_id", "child_id")]
-    if entries is not None:
-        pair_sets.append(entries.values_list("library_id", "child_id"))
-    if attempts is not None:
-        pair_sets.append(attempts.values_list("library_id", "child_id"))
-    pairs = list(pair_sets[0].order_by().union(*[p.order_by() for p in pair_sets[1:]]))
+    reg_lib, reg_day, reg_total = reg.per_library, reg.per_day, reg.total
+    ent_lib, ent_day, ent_total = ent.per_library, ent.per_day, ent.total
+    att_lib, att_day, att_total = att.per_library, att.per_day, att.total
+    like_lib, like_day, like_total = like.per_library, like.per_day, like.total
+
+    # Participants: distinct children over every way a child takes part, by library and by event.
     children_by_lib: dict[int, set[int]] = defaultdict(set)
-    for lib, child in pairs:
+    children_by_event: dict[int, set[int]] = defaultdict(set)
+    for lib, child, event_id in triples:
         children_by_lib[lib].add(child)
-    participants_total = len({child for _lib, child in pairs})
+        if event_id is not None:
+            children_by_event[event_id].add(child)
+    everyone = set().union(*children_by_lib.values()) if children_by_lib else set()
+    participants_total = len(everyone)
 
     # Visits.
     visits = _visits(scope, in_scope)
@@ -397,12 +494,12 @@ def campaign_figures(scope: Scope, *, at: datetime | None = None) -> dict:
         "by_level": _by_level(rows_by_pk, libs, children_by_lib, in_scope, branch_ids),
         "by_province": _by_region(rows_by_pk, libs, children_by_lib, key="province"),
         "by_city": _by_region(rows_by_pk, libs, children_by_lib, key="city"),
-        "events": event_figures(scope, in_scope, entries, attempts, likes),
+        "events": event_figures(scope, entries, ent, att, like, children_by_event),
         "entries_by_media": _entries_by_media(entries),
         "top_libraries_participation": _top(library_rows, "participations"),
         "top_libraries_entries": _top(library_rows, "entries"),
         "libraries": library_rows,
-        "quiz": quiz_figures(scope, in_scope, attempts),
+        "quiz": quiz_figures(scope, in_scope, att),
         "judging": judging_figures(scope, in_scope),
         "awards": awards,
     }
@@ -433,10 +530,15 @@ def _visits(scope: Scope, in_scope: set[int]) -> dict:
             qs = qs.filter(Q(library_id__in=in_scope) | Q(library__isnull=True))
         else:
             qs = qs.filter(library_id__in=in_scope)
-    per_day = {
-        row["day"]: {"pv": row["pv"] or 0, "uv": row["uv"]}
-        for row in qs.values("day").annotate(pv=Sum("views"), uv=Count("visitor", distinct=True)).order_by()
-    }
+    per_day = {row["day"]: {"pv": row["pv"] or 0, "uv": 0} for row in qs.values("day").annotate(pv=Sum("views")).order_by()}
+    # Daily unique visitors across the scope's pages: a hashed DISTINCT, then a count per day
+    # (COUNT(DISTINCT) would sort every row).
+    sql, params = qs.values("day", "visitor").distinct().order_by().query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT day, COUNT(*) FROM ({sql}) AS visitor_days GROUP BY day", params)
+        for day, uv in cursor.fetchall():
+            day = date.fromisoformat(day) if isinstance(day, str) else day
+            per_day.setdefault(day, {"pv": 0, "uv": 0})["uv"] = uv
     per_library = {
         row["library_id"]: {"pv": row["pv"] or 0, "uv": row["uv"]}
         for row in qs.filter(library__isnull=False).values("library_id").annotate(pv=Sum("views"), uv=Count("pk")).order_by()
@@ -520,52 +622,51 @@ def _entries_by_media(entries: QuerySet | None) -> list[dict]:
     return [{"media": k, "label": MEDIA_LABEL.get(k, k), "entries": counts[k]} for k in MEDIA_LABEL if counts.get(k)]
 
 
-def event_figures(scope: Scope, in_scope: set[int], entries, attempts, likes) -> list[dict]:
+def event_figures(scope: Scope, entries, ent: Tally, att: Tally, like: Tally,
+                  children_by_event: dict[int, set[int]]) -> list[dict]:
     events = list(Event.objects.filter(campaign=scope.campaign).order_by("position", "id"))
-    ent_by_event: dict[int, Counter] = defaultdict(Counter)
-    ready, pending_moderation, ent_children = Counter(), Counter(), Counter()
+    by_media: dict[int, Counter] = defaultdict(Counter)
+    pending_moderation = Counter()
     if entries is not None:
         for event_id, kind, n in entries.values_list("event_id", "kind").annotate(n=Count("pk")).order_by():
-            ent_by_event[event_id][kind] = n
-        ready.update(dict(entries.filter(status="ready").values_list("event_id").annotate(n=Count("pk")).order_by()))
+            by_media[event_id][kind] = n
         pending_moderation.update(dict(
             entries.filter(status="ready", moderation="pending").values_list("event_id").annotate(n=Count("pk")).order_by()
         ))
-        ent_children.update(dict(
-            entries.values_list("event_id").annotate(n=Count("child_id", distinct=True)).order_by()
-        ))
-    att, att_children = Counter(), Counter()
-    if attempts is not None:
-        att.update(dict(attempts.values_list("event_id").annotate(n=Count("pk")).order_by()))
-        att_children.update(dict(attempts.values_list("event_id").annotate(n=Count("child_id", distinct=True)).order_by()))
-    like_counts = Counter()
-    if likes is not None:
-        like_counts.update(dict(likes.values_list("entry__event_id").annotate(n=Count("pk")).order_by()))
     out = []
     for event in events:
-        by_media = dict(ent_by_event[event.pk])
         out.append({
             "slug": event.slug, "title": event.title, "kind": event.kind, "kind_label": str(event.get_kind_display()),
-            "participants": att_children[event.pk] if event.kind == "quiz" else ent_children[event.pk],
-            "attempts": att[event.pk], "entries": sum(by_media.values()), "entries_ready": ready[event.pk],
-            "entries_to_moderate": pending_moderation[event.pk], "likes": like_counts[event.pk],
-            "by_media": {k: by_media.get(k, 0) for k in MEDIA_LABEL},
+            "participants": len(children_by_event.get(event.pk, ())),
+            "attempts": att.per_event[event.pk], "entries": ent.per_event[event.pk],
+            "entries_ready": ent.per_event_extra[event.pk],
+            "entries_to_moderate": pending_moderation[event.pk], "likes": like.per_event[event.pk],
+            "by_media": {k: by_media[event.pk].get(k, 0) for k in MEDIA_LABEL},
         })
     return out
 
 
-def quiz_figures(scope: Scope, in_scope: set[int], attempts) -> list[dict]:
+def _median(qs: QuerySet, n: int) -> float | None:
+    """The median score by index lookups (no million values pulled into Python)."""
+    if n == 0:
+        return None
+    ordered = qs.order_by("score").values_list("score", flat=True)
+    if n % 2:
+        return ordered[n // 2]
+    low, high = ordered[n // 2 - 1: n // 2 + 1]
+    return (low + high) / 2
+
+
+def quiz_figures(scope: Scope, in_scope: set[int], att: Tally) -> list[dict]:
     """Per quiz event: sittings, finishers, and the best-score results (nicknames only)."""
     Result = quiz_result_model()
-    if attempts is None or Result is None:
+    if attempt_model() is None or Result is None:
         return []
     out = []
     for event in Event.objects.filter(campaign=scope.campaign, kind="quiz").order_by("position", "id"):
-        ev_attempts = attempts.filter(event=event)
         results = _scoped(Result.objects.filter(event=event), scope, "library_id", in_scope)
         stats = results.aggregate(n=Count("pk"), avg=Avg("score"), top=Max("score"), low=Min("score"),
                                   completed=Count("pk", filter=Q(completed=True)))
-        scores = list(results.values_list("score", flat=True)) if stats["n"] <= 200_000 else []
         top = [
             {"rank": i, "nickname": r.child.nickname, "library": r.library.name, "score": r.score,
              "seconds": round(r.total_time_ms / 1000, 1)}
@@ -576,11 +677,10 @@ def quiz_figures(scope: Scope, in_scope: set[int], attempts) -> list[dict]:
         ]
         out.append({
             "slug": event.slug, "title": event.title,
-            "attempts": ev_attempts.count(),
-            "attempts_finished": ev_attempts.exclude(status="open").count(),
+            "attempts": att.per_event[event.pk], "attempts_finished": att.per_event_extra[event.pk],
             "participants": stats["n"], "completed": stats["completed"],
             "average_best_score": round(stats["avg"], 1) if stats["avg"] is not None else None,
-            "median_best_score": median(scores) if scores else None,
+            "median_best_score": _median(results, stats["n"]),
             "highest_score": stats["top"], "lowest_best_score": stats["low"],
             "top": top,
         })
