@@ -27,6 +27,7 @@ from campaigns import selectors, services
 from campaigns.audit import audit_record
 from campaigns.auth import login_blocked, login_failed, login_succeeded
 from campaigns.consent import current_texts, privacy_notice
+from campaigns.event_links import event_rows
 from campaigns.family_registry import family_sections
 from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
 from campaigns.models import Campaign, Library, Notice, Registration
@@ -65,10 +66,11 @@ def _campaign(slug: str) -> Campaign:
                              slug=slug)
 
 
-def _events(campaign: Campaign) -> list:
+def _events(campaign: Campaign) -> list[dict]:
     # events is a later layer: read through the reverse relation, never by importing it.
     manager = getattr(campaign, "events", None)
-    return list(manager.prefetch_related("age_groups").order_by("position", "id")) if manager is not None else []
+    events = list(manager.prefetch_related("age_groups").order_by("position", "id")) if manager is not None else []
+    return event_rows(events)
 
 
 def campaign_page(request, slug: str):

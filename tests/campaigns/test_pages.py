@@ -250,3 +250,31 @@ def test_english_consent_texts(client, make_user, libraries):
     page = client.get("/family/children/add/").content.decode()
     assert "Entries may be judged" in page and "never see the child&#x27;s name" in page
     assert "作品参加评审" not in page
+
+
+@pytest.mark.django_db
+def test_events_show_their_window_and_links(client, campaign):
+    now = timezone.localtime()
+    Event.objects.create(campaign=campaign, slug="essay", kind="essay", title="征文：我的阅读年", position=2,
+                         settings={"entries": {"opens": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+                                               "closes": (now + timedelta(days=9)).isoformat()}})
+    page = client.get(f"/c/{campaign.slug}/").content.decode()
+    cards = {title: page.split(f"<h3>{title}</h3>")[1].split("</li>")[0] for title in ("征文：我的阅读年", "古诗词诵读", "诗词答题")}
+    assert "进行中" in cards["征文：我的阅读年"] and "进行中" not in cards["古诗词诵读"]
+    assert "2027-06-01 00:00" in cards["古诗词诵读"]
+    quiz = campaign.events.get(slug="quiz")
+    recite = campaign.events.get(slug="recite")
+    assert f'href="/events/quiz/{quiz.pk}/"' in cards["诗词答题"]
+    assert f'href="/entries/event/{recite.pk}/submit/"' in cards["古诗词诵读"]
+
+
+@pytest.mark.django_db
+def test_registered_event_links_replace_the_defaults(client, campaign):
+    from campaigns.event_links import register_event_links, unregister_event_links
+
+    register_event_links("test", lambda event: [("去看看", "Have a look", f"/somewhere/{event.slug}/")])
+    try:
+        page = client.get(f"/c/{campaign.slug}/").content.decode()
+    finally:
+        unregister_event_links("test")
+    assert 'href="/somewhere/quiz/"' in page and "/events/quiz/" not in page
