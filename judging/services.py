@@ -226,7 +226,16 @@ def round_entries(round_: Round) -> list[Entry]:
                                     position__lt=round_.position).order_by("-position").first()
     if previous is not None:
         qs = qs.filter(results__round=previous, results__advanced=True)
-    return [e for e in qs.order_by("id") if child_has_consent(e.child, "judging")]
+    entries = list(qs.order_by("id"))
+    # The record in force per child is the newest one (an append-only ledger), read in one query.
+    from campaigns.models import ConsentRecord
+
+    consent: dict[int, bool] = {}
+    for child_id, granted in (ConsentRecord.objects.filter(child_id__in={e.child_id for e in entries},
+                                                           purpose="judging")
+                              .order_by("recorded_at", "id").values_list("child_id", "granted")):
+        consent[child_id] = granted
+    return [e for e in entries if consent.get(e.child_id)]
 
 
 def _specs(judges: list[Judge]) -> list[JudgeSpec]:
@@ -238,8 +247,9 @@ def round_assign(*, round_: Round, actor: User | None, seed: int = 0) -> list[As
     """Assign every entry of the round that has no active assignment yet (idempotent)."""
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
     judges = round_judges(round_)
-    entries = [e for e in round_entries(round_)
-               if not Assignment.objects.filter(round=round_, entry=e).exclude(state="withdrawn").exists()]
+    assigned = set(Assignment.objects.filter(round=round_).exclude(state="withdrawn")
+                   .values_list("entry_id", flat=True))
+    entries = [e for e in round_entries(round_) if e.id not in assigned]
     if not entries:
         return []
     result = assign([EntrySpec(str(e.id), e.library.code) for e in entries], _specs(judges),

@@ -81,3 +81,22 @@ def test_verify_and_import_pages_render(world, organizer):
     org = organizer(world["libraries"]["NLC"])
     assert "username" in login(org).get(f"/judging/c/{world['campaign'].slug}/judges/import/").content.decode()
     assert Client().get(f"/judging/rounds/{world['round'].id}/results/").status_code == 404  # not public yet
+
+
+def test_next_round_takes_only_advanced_entries(world):
+    campaign = world["campaign"]
+    spec = dict(campaign.config["judging"]["rounds"][0])
+    campaign.config["judging"]["rounds"][0] = {**spec, "key": "first", "title": "初评", "advance": {"top": 3}}
+    campaign.config["judging"]["rounds"].append({**spec, "key": "final2", "title": "终评", "advance": {}})
+    campaign.save()
+    world["round"].delete()  # the fixture's single round is replaced by the two declared here
+    first, final = services.rounds_sync(campaign=campaign)[:2]
+    services.round_set_status(round_=first, status="open", actor=None)
+    services.round_assign(round_=first, actor=None)
+    level = {e.id: 3 + n % 7 for n, e in enumerate(world["entries"])}
+    submit_all(first, lambda a: level[a.entry_id])
+    results = services.round_compute_results(round_=first, actor=None)
+    advanced = {r.entry_id for r in results if r.advanced}
+    assert len(advanced) == 3
+    assert {e.id for e in services.round_entries(final)} == advanced
+    assert not any(r.award_key for r in results)  # awards belong to the event's last round
