@@ -590,7 +590,9 @@ def like_add(*, entry: Entry, voter_key: str, source: str = "web", network: str 
         raise _error("likes_closed", "现在不是点赞时间", "likes are not open now", status=409)
     if cfg["event"] and entry.event.slug != cfg["event"]:
         raise _error("likes_event", "这个项目不开放点赞", "this event does not take likes", status=409)
-    if entry.status != Entry.Status.READY or entry.moderation != Entry.Moderation.APPROVED:
+    from submissions.access import gallery_visible
+
+    if not gallery_visible(entry):  # ready, approved, and the guardian's gallery consent in force
         raise _error("like_entry", "这件作品不在展示区", "this entry is not in the gallery", status=404)
     vh = voter_hash(voter_key)
     from zoneinfo import ZoneInfo

@@ -130,3 +130,22 @@ def test_reassign_after_drop_and_conflict_keeps_constraints():
     assert max(loads.values()) - min(loads.values()) <= 1
     assert is_connected([j.id for j in judges if j.id != "j0"], new_pairs)
     assert changes and all(new for _, _, new in changes if new)
+
+
+def test_real_library_tree_with_same_city_conflict():
+    import csv
+
+    from django.conf import settings
+
+    with open(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    tree = LibraryTree.from_rows(rows)
+    codes = [r["code"] for r in rows]
+    rng = random.Random(42)
+    entries = [EntrySpec(f"e{n}", rng.choice(codes)) for n in range(3000)]
+    judges = [JudgeSpec(f"j{n}", code) for n, code in enumerate(rng.sample(codes, 40))]
+    result = assign(entries, judges, 3, tree=tree, same_city=True, anchors=3, seed=1)
+    lib = {e.id: e.library for e in entries}
+    jlib = {j.id: j.library for j in judges}
+    assert not any(lib[e] == jlib[j] or tree.city_of(lib[e]) == tree.city_of(jlib[j]) for e, j in result.pairs)
+    assert load_spread(result) <= 1 and is_connected([j.id for j in judges], result.pairs)
