@@ -278,3 +278,32 @@ def test_registered_event_links_replace_the_defaults(client, campaign):
     finally:
         unregister_event_links("test")
     assert 'href="/somewhere/quiz/"' in page and "/events/quiz/" not in page
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_counter_relays_changes_made_outside_this_process(libraries, make_user, settings):
+    """A registration written by another process (the task worker) sends no broadcast here; the
+    relay re-reads the database and still updates the page."""
+    from asgiref.sync import sync_to_async
+
+    from campaigns.models import Registration
+
+    settings.LIVE_COUNTER_POLL_SECONDS = 0.2
+    campaign = await sync_to_async(make_campaign)(libraries)
+    communicator = WebsocketCommunicator(application, f"/ws/c/{campaign.slug}/participants/",
+                                         headers=[(b"origin", b"http://testserver"), (b"host", b"testserver")])
+    assert (await communicator.connect())[0]
+    assert (await communicator.receive_json_from(timeout=5))["participants"] == 0
+
+    def write_like_the_worker():
+        guardian = make_user("13911110001", phone="13911110001")
+        child = services.child_create(guardian=guardian, display_name="新孩子", nickname="新",
+                                      birth_year=this_year() - 9, library=libraries["P-HE"])
+        Registration.objects.create(campaign=campaign, child=child, library=libraries["P-HE"])  # no broadcast
+
+    await sync_to_async(write_like_the_worker)()
+    update = await communicator.receive_json_from(timeout=5)
+    assert update["participants"] == 1
+    await communicator.disconnect()
+    await sync_to_async(connections.close_all)()
