@@ -78,6 +78,14 @@ def make_family(make_user, tree, *, phone="13900000001", library="C-HN-CS", cons
     return guardian, child
 
 
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory):
+    """A migrated SQLite file, made once, copied by the tests that run the project in subprocesses."""
+    from tests.submissions.scripts.common import migrate_template
+
+    return migrate_template(tmp_path_factory.mktemp("entries-template"))
+
+
 @pytest.fixture
 def tree(db):
     return make_tree()

@@ -7,12 +7,7 @@ import json
 import pytest
 from django.conf import settings
 
-from tests.submissions.scripts.common import FileProject, migrate_template
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    return migrate_template(tmp_path_factory.mktemp("entries-template"))
+from tests.submissions.scripts.common import FileProject
 
 
 def check(outcome: dict) -> None:

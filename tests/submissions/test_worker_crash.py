@@ -3,21 +3,14 @@ starting it again leaves every entry ready or rejected: none lost, none duplicat
 
 import subprocess
 
-import pytest
-
 from config.ffmpeg import ffmpeg_path
-from tests.submissions.scripts.common import FileProject, migrate_template
-
-
-@pytest.fixture(scope="session")
-def template_db(tmp_path_factory):
-    return migrate_template(tmp_path_factory.mktemp("crash-template"))
+from tests.submissions.scripts.common import FileProject
 
 
 def long_recording(path):
-    """Two minutes of "speech" (a warbling tone): processing takes long enough to be interrupted."""
+    """Ninety seconds of "speech" (a warbling tone): processing takes long enough to be interrupted."""
     subprocess.run([ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i",
-                    "sine=frequency=300:duration=120:sample_rate=44100", "-af",
+                    "sine=frequency=300:duration=90:sample_rate=44100", "-af",
                     "volume='0.5*(0.6+0.4*sin(2*PI*t*2))':eval=frame", "-ac", "2", str(path)], check=True)
     return path
 
