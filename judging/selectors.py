@@ -7,6 +7,7 @@ import csv
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Count, Q
 
 from campaigns.models import Library, User
@@ -19,7 +20,10 @@ EXAMPLE_LIBRARIES = Path(settings.BASE_DIR) / "campaigns" / "examples" / "librar
 
 def library_tree() -> LibraryTree:
     """The library tree from the database, or from campaigns/examples/libraries.csv when the DB has none."""
-    rows = list(Library.objects.select_related("parent").values("code", "level", "parent__code"))
+    try:
+        rows = list(Library.objects.select_related("parent").values("code", "level", "parent__code"))
+    except DatabaseError:  # an unmigrated database (offline use on a fresh checkout): use the file
+        rows = []
     if rows:
         return LibraryTree.from_rows({"code": r["code"], "level": r["level"], "parent_code": r["parent__code"]}
                                      for r in rows)

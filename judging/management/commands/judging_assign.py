@@ -33,13 +33,18 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法写入输出文件：{exc}\ncannot write the output file: {exc}") from None
         loads = sorted(result.loads.values())
+        connected = is_connected([j.id for j in judges], result.pairs)
         self.stdout.write(
             f"已分配 {len(result.pairs)} 条（{len(entries)} 件作品，{len(judges)} 位评委）；"
             f"评委负担 {loads[0]}–{loads[-1]}（差 {load_spread(result)}）；"
-            f"评委网络{'连通' if is_connected([j.id for j in judges], result.pairs) else '不连通'}\n"
+            f"评委网络{'连通' if connected else '不连通'}\n"
             f"Assigned {len(result.pairs)} pairs ({len(entries)} entries, {len(judges)} judges); "
             f"loads {loads[0]}–{loads[-1]}; written to {opts['out']}"
         )
+        if not connected:
+            self.stderr.write("注意：评委之间没有共同评审的作品，无法校准评委偏差；请用 --per-entry 2 以上或 --anchors"
+                              " / note: the judges share no entries, so their biases cannot be calibrated; use"
+                              " --per-entry 2 or more, or --anchors")
         if result.relaxed_by:
             self.stderr.write(f"注意：回避规则使负担无法完全均衡（放宽 {result.relaxed_by}）"
                               f" / note: conflicts made exact balance impossible (relaxed by {result.relaxed_by})")
