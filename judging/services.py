@@ -749,6 +749,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
     agg = aggregate(totals, tolerance=round_.tolerance, expected_per_entry=round_.judges_per_entry)
     official = _official(campaign)
     arbitrated = {d.entry_id: d.arbitrated_score for d in round_.discrepancies.filter(arbitrated_score__isnull=False)}
+    awaiting = set(round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION).values_list("entry_id", flat=True))
     entries = {e.id: e for e in Entry.objects.filter(id__in=[int(r.entry_id) for r in agg.entries])
                .select_related("library__parent", "child")}
     scoring = (campaign.config or {}).get("scoring") or {}
@@ -767,8 +768,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
         if entry.id in arbitrated:
             panel = arbitrated[entry.id]
             flags.append("arbitrated")
-        disc = round_.discrepancies.filter(entry=entry).first()
-        if disc and disc.status == Discrepancy.Status.ARBITRATION:
+        if entry.id in awaiting:
             flags.append("awaiting_arbitration")
         by_scope[scope_key(entry.library, round_.scope)].append({
             "entry_id": entry.id, "r": r, "panel": panel, "likes": like_counts.get(entry.id, 0), "flags": flags,
