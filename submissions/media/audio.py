@@ -87,20 +87,43 @@ def _start_encoder(out: Path) -> subprocess.Popen:
     )
 
 
-def decode(path: Path, limits: MediaLimits) -> AudioSegment:
+def start_decoder(path: Path, limits: MediaLimits) -> subprocess.Popen:
+    """ffmpeg decoding to 16-bit mono PCM on a pipe, started while ffprobe looks at the file (both
+    cores busy at once). Nothing is read from it before the probe's verdict: a refused file is never
+    decoded beyond what fits in the pipe (~2 s of audio) before the decoder is killed."""
     cap = (limits.max_seconds or 3600) + 1
-    done = subprocess.run(
+    return subprocess.Popen(
         [ffmpeg_path(), "-v", "error", "-nostdin", "-i", str(path), "-t", str(cap), "-vn", "-map", "0:a:0",
          "-ac", "1", "-ar", str(RATE), "-f", "s16le", "pipe:1"],
-        capture_output=True, timeout=DECODE_TIMEOUT, check=False,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    if not done.stdout or (done.returncode != 0 and len(done.stdout) < RATE * 2 * 0.1):
+
+
+def read_decoded(decoder: subprocess.Popen) -> AudioSegment:
+    try:
+        stdout, stderr = decoder.communicate(timeout=DECODE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        decoder.kill()
+        decoder.communicate()
+        raise refuse_damaged() from None
+    if not stdout or (decoder.returncode != 0 and len(stdout) < RATE * 2 * 0.1):
         raise refuse_damaged()
-    raw = done.stdout[: len(done.stdout) // 2 * 2]
+    raw = stdout[: len(stdout) // 2 * 2]
     segment = AudioSegment(data=raw, sample_width=2, frame_rate=RATE, channels=1)
-    errors = done.stderr.decode(errors="replace").lower()
+    errors = stderr.decode(errors="replace").lower()
     segment.cut_off = any(marker in errors for marker in ("partial file", "truncat", "moov atom"))
     return segment
+
+
+def _stop(proc: subprocess.Popen | None) -> None:
+    if proc is None:
+        return
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream and not stream.closed:
+            stream.close()
 
 
 def frame_levels(samples: np.ndarray) -> np.ndarray:
@@ -132,9 +155,10 @@ def process(path: Path, limits: MediaLimits, workdir: Path):
     configure_pydub()
     out = workdir / "playback.mp3"
     encoder = _start_encoder(out)
+    decoder = start_decoder(path, limits) if path.stat().st_size else None
     try:
         data, probed = check_file(path, limits)
-        segment = decode(path, limits)
+        segment = read_decoded(decoder)
         samples = np.frombuffer(segment.raw_data, dtype=np.int16)
         full_seconds = len(samples) / RATE
         codec = (audio_streams(data)[0].get("codec_name") or "").lower()
@@ -170,9 +194,5 @@ def process(path: Path, limits: MediaLimits, workdir: Path):
         return MediaResult(kind="audio", duration_s=round(len(normalised) / 1000, 2), waveform=peaks(out_samples),
                            playback_path=out, info=info)
     finally:
-        if encoder.poll() is None:
-            encoder.kill()
-            encoder.wait()
-        for stream in (encoder.stdin, encoder.stderr):
-            if stream and not stream.closed:
-                stream.close()
+        _stop(decoder)
+        _stop(encoder)

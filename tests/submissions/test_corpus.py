@@ -179,9 +179,9 @@ def test_too_long_recording_is_refused_from_the_probe_alone(corpus, contest, fam
     from submissions.media import audio
 
     def no_decoding(*args, **kwargs):
-        raise AssertionError("the file was decoded")
+        raise AssertionError("the decoded audio was used")
 
-    monkeypatch.setattr(audio, "decode", no_decoding)
+    monkeypatch.setattr(audio, "read_decoded", no_decoding)
     entry = _process(guardian_client, corpus, contest[1], family[1], "audio", "bad_too_long_15min.mp3",
                      poem=contest[1]["poem"])
     assert entry.reason_code == "too_long"
