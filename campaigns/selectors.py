@@ -72,7 +72,8 @@ def campaign_stage_is_open(campaign: Campaign, kind: str, at=None) -> bool:
 def child_consents(child: Child) -> dict[str, ConsentRecord]:
     """The record in force for each purpose (the newest one), granted or withdrawn."""
     current: dict[str, ConsentRecord] = {}
-    for record in child.consents.order_by("recorded_at", "id"):
+    # .all() uses a prefetched ledger when the caller prefetched "consents" (the family page does).
+    for record in sorted(child.consents.all(), key=lambda r: (r.recorded_at, r.id)):
         current[record.purpose] = record
     return current
 
@@ -160,10 +161,12 @@ def attribution_library(campaign: Campaign, child: Child, joined_library_id: int
 def provinces() -> list[str]:
     """Provinces in the tree's order (the national library's province first)."""
     seen: list[str] = []
-    for province in Library.objects.order_by("path").values_list("province", flat=True):
+    top = Library.objects.filter(level__in=["national", "provincial"]).order_by("path")
+    for province in top.values_list("province", flat=True):
         if province and province not in seen:
             seen.append(province)
-    return seen
+    others = set(Library.objects.exclude(province="").values_list("province", flat=True).distinct())
+    return seen + sorted(others - set(seen))
 
 
 def libraries_in_province(province: str) -> QuerySet[Library]:

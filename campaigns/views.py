@@ -1,6 +1,7 @@
 """Pages of the lowest layer: home, campaign and branch pages, guardian accounts and the family page.
 Views stay thin: reads from selectors, writes through services, refusals shown as bilingual messages."""
 
+import hashlib
 import io
 import json
 import logging
@@ -13,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -80,8 +82,7 @@ def campaign_page(request, slug: str):
               for s in campaign.stages.all()]
     province = request.GET.get("province", "")
     branches = selectors.campaign_branches(campaign)
-    branch_provinces = sorted({b.library.province for b in branches if b.library.province},
-                              key=lambda p: selectors.provinces().index(p) if p in selectors.provinces() else 99)
+    taking_part = set(branches.values_list("library__province", flat=True))
     return render(request, "campaigns/campaign.html", {
         "campaign": campaign,
         "stages": stages,
@@ -89,9 +90,9 @@ def campaign_page(request, slug: str):
         "events": _events(campaign),
         "participants": selectors.campaign_participant_count(campaign.pk),
         "branch_count": branches.count(),
-        "branch_provinces": branch_provinces,
+        "branch_provinces": [p for p in selectors.provinces() if p in taking_part],
         "province": province,
-        "province_branches": [b for b in branches if b.library.province == province] if province else [],
+        "province_branches": list(branches.filter(library__province=province)) if province else [],
         "ws_path": f"/ws/c/{campaign.slug}/participants/",
     })
 
@@ -102,8 +103,7 @@ def branch_page(request, slug: str, code: str):
     if branch is None:
         raise Http404("no such branch")
     join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
-    sub_branches = [b for b in selectors.campaign_branches(campaign)
-                    if b.library.parent_id == branch.library.pk]
+    sub_branches = selectors.campaign_branches(campaign).filter(library__parent=branch.library)
     return render(request, "campaigns/branch.html", {
         "campaign": campaign,
         "branch": branch,
@@ -119,6 +119,19 @@ def branch_page(request, slug: str, code: str):
     })
 
 
+def qr_svg(data: str) -> bytes:
+    """The QR code of `data` as SVG, cached (a join URL's code never changes)."""
+    key = "campaigns:qr:" + hashlib.sha256(data.encode()).hexdigest()
+    svg = cache.get(key)
+    if svg is None:
+        image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+        buffer = io.BytesIO()
+        image.save(buffer)
+        svg = buffer.getvalue()
+        cache.set(key, svg, 7 * 24 * 3600)
+    return svg
+
+
 @require_GET
 def branch_qr(request, slug: str, code: str):
     campaign = _campaign(slug)
@@ -126,10 +139,7 @@ def branch_qr(request, slug: str, code: str):
     if branch is None:
         raise Http404("no such branch")
     join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
-    image = qrcode.make(join_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+    response = HttpResponse(qr_svg(join_url), content_type="image/svg+xml")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="join-{campaign.slug}-{branch.library.code}.svg"'
     response["Cache-Control"] = "public, max-age=3600"
@@ -277,6 +287,7 @@ def register(request):
 def family(request):
     children = list(selectors.children_of(request.user).prefetch_related("consents"))
     texts = current_texts()
+    registrations = list(selectors.registrations_of_family(request.user))
     child_rows = []
     for child in children:
         current = selectors.child_consents(child)
@@ -284,11 +295,11 @@ def family(request):
             "child": child,
             "consents": [{"purpose": p, "text": t, "record": current.get(p),
                           "granted": bool(current.get(p) and current[p].granted)} for p, t in texts.items()],
-            "registrations": [r for r in selectors.registrations_of_family(request.user) if r.child_id == child.pk],
+            "registrations": [r for r in registrations if r.child_id == child.pk],
         })
     context = {
         "child_rows": child_rows,
-        "registrations": selectors.registrations_of_family(request.user),
+        "registrations": registrations,
         "notices": selectors.notices_of(request.user)[:50],
         "unread": selectors.notices_of(request.user).filter(read_at__isnull=True).count(),
     }
