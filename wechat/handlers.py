@@ -13,7 +13,6 @@ import logging
 from django.urls import reverse
 
 from wechat import links, selectors, services
-from wechat.models import Follower
 from wechat.tokens import login_link
 
 log = logging.getLogger(__name__)
@@ -89,15 +88,15 @@ def action_reply(action: str, campaign, openid: str) -> str:
     if action == "login":
         return f"点此登录 Log in: {a(login_link(openid, '/family/'), '登录 Log in')}"
     if action == "my_entries":
-        return my_entries_reply(selectors.follower_by_openid(openid), openid)
+        return my_entries_reply(selectors.follower_user_id(openid), openid)
     return help_text(campaign)
 
 
-def my_entries_reply(follower: Follower | None, openid: str) -> str:
-    if follower is None or follower.user_id is None:
+def my_entries_reply(user_id: int | None, openid: str) -> str:
+    if user_id is None:
         return ("请先登录，再查看孩子的作品。\nLog in first to see your entries: "
                 + a(login_link(openid, links.my_entries_url()), "登录 Log in"))
-    rows = selectors.family_entries(follower.user)
+    rows = selectors.family_entries(user_id)
     if not rows:
         return ("还没有作品。发送语音即可参加诵读活动。\nNo entries yet: send a voice message to take part. "
                 + a(links.my_entries_url(), "我的作品 My entries"))
@@ -112,18 +111,17 @@ def my_entries_reply(follower: Follower | None, openid: str) -> str:
 
 def voice_plan(fields: dict) -> dict | None:
     """Which event, child and poem a voice message goes to (None: no event takes voices now)."""
-    events = selectors.open_recitation_events()
-    if not events:
+    plan = selectors.open_recitation_plan()
+    if plan is None:
         return None
-    event = events[0]
-    follower = selectors.follower_by_openid(fields["FromUserName"])
+    event, poems = plan
+    user_id = selectors.follower_user_id(fields["FromUserName"])
     child_id = None
-    if follower is not None and follower.user_id:
-        children = selectors.eligible_children(follower.user, event)
+    if user_id:
+        children = selectors.eligible_child_ids(user_id, event)
         if len(children) == 1:
-            child_id = children[0].id
-    poems = list(event.poems.values_list("id", flat=True)[:2])
-    return {"event": event, "follower": follower, "child_id": child_id,
+            child_id = children[0]
+    return {"event": event, "user_id": user_id, "child_id": child_id,
             "poem_id": poems[0] if len(poems) == 1 else None}
 
 
@@ -131,9 +129,9 @@ def voice_reply(fields: dict) -> str:
     plan = voice_plan(fields)
     if plan is None:
         return "目前没有正在征集作品的诵读活动。\nNo recitation event is taking entries now."
-    event, follower = plan["event"], plan["follower"]
+    event = plan["event"]
     confirm = voice_confirm_path(str(fields.get("MsgId", "")))
-    if follower is None or follower.user_id is None:
+    if plan["user_id"] is None:
         return (f"已收到语音！请登录并选择孩子和诗词，完成「{event.title}」投稿。\n"
                 f"Voice received: log in and choose the child and poem. "
                 f"{a(login_link(fields['FromUserName'], confirm), '确认投稿 Confirm')}")

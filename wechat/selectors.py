@@ -1,10 +1,13 @@
 """Reads for the WeChat adapter: which campaign a message is about, keywords, open events."""
 
+import time
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from campaigns.models import Campaign, Child, Library, Registration
-from campaigns.selectors import campaign_stage_is_open, children_of
+from campaigns.selectors import campaign_stage_is_open
 from events.models import Event
 from wechat.models import Follower, Push
 
@@ -16,15 +19,60 @@ DEFAULT_MENU = {
 LIVE_STAGES = {"published", "entries_open", "likes_open", "judging", "publicity", "results"}
 
 
-def active_campaigns(at=None) -> list[Campaign]:
-    """Campaigns with a live stage open now, newest first; else the newest campaign with a WeChat section."""
-    at = at or timezone.now()
-    campaigns = list(Campaign.objects.prefetch_related("stages").order_by("-created_at", "-id"))
+def _active_campaigns(at) -> list[Campaign]:
+    campaigns = list(Campaign.objects.select_related("lead_library").prefetch_related("stages")
+                     .order_by("-created_at", "-id"))
     live = [c for c in campaigns if any(s.kind in LIVE_STAGES and s.is_open(at) for s in c.stages.all())]
     if live:
         return live
     with_wechat = [c for c in campaigns if (c.config or {}).get("wechat")]
     return with_wechat[:1] or campaigns[:1]
+
+
+@dataclass(frozen=True)
+class LiveConfig:
+    """What the callback needs to answer: live campaigns, their quiz, recitation events taking voices."""
+
+    campaigns: list
+    quiz_events: dict
+    recitation_events: list  # [(event, [poem ids])]
+
+
+_live: dict = {"at": -1e9, "config": None}
+LIVE_SECONDS = 5.0  # a stage that opens is seen by the callback within 5 s
+
+
+def live_config(at=None) -> LiveConfig:
+    """A per-process snapshot, re-read every few seconds: the callback must not re-query campaigns,
+    stages and events for every message of a burst (the database stays the source of truth)."""
+    if at is None:
+        cached = _live["config"]
+        if cached is not None and time.monotonic() - _live["at"] < LIVE_SECONDS:
+            return cached
+    moment = at or timezone.now()
+    campaigns = _active_campaigns(moment)
+    quiz = {}
+    recitations = []
+    for campaign in campaigns:
+        quiz[campaign.id] = Event.objects.filter(campaign=campaign, kind=Event.Kind.QUIZ).order_by("position", "id").first()
+        if not campaign_stage_is_open(campaign, "entries_open", moment):
+            continue
+        for event in Event.objects.filter(campaign=campaign, kind=Event.Kind.RECITATION).order_by("position", "id"):
+            if event_accepts_wechat_voice(event, moment):
+                recitations.append((event, list(event.poems.values_list("id", flat=True))))
+    config = LiveConfig(campaigns=campaigns, quiz_events=quiz, recitation_events=recitations)
+    if at is None:
+        _live.update(at=time.monotonic(), config=config)
+    return config
+
+
+def live_config_clear() -> None:
+    _live.update(at=-1e9, config=None)
+
+
+def active_campaigns(at=None) -> list[Campaign]:
+    """Campaigns with a live stage open now, newest first; else the newest campaign with a WeChat section."""
+    return live_config(at).campaigns
 
 
 def campaign_keywords(campaign: Campaign) -> dict[str, str]:
@@ -68,6 +116,9 @@ def menu_action(key: str, at=None) -> tuple[Campaign | None, str] | None:
 
 
 def campaign_quiz_event(campaign: Campaign) -> Event | None:
+    config = live_config()
+    if campaign.id in config.quiz_events:
+        return config.quiz_events[campaign.id]
     return Event.objects.filter(campaign=campaign, kind=Event.Kind.QUIZ).order_by("position", "id").first()
 
 
@@ -111,25 +162,31 @@ def _as_datetime(value):
 
 def open_recitation_events(at=None) -> list[Event]:
     """Recitation events that take WeChat voice messages right now."""
-    at = at or timezone.now()
-    found = []
-    for campaign in active_campaigns(at):
-        if not campaign_stage_is_open(campaign, "entries_open", at):
-            continue
-        for event in Event.objects.filter(campaign=campaign, kind=Event.Kind.RECITATION).order_by("position", "id"):
-            if event_accepts_wechat_voice(event, at):
-                found.append(event)
-    return found
+    return [event for event, _ in live_config(at).recitation_events]
+
+
+def open_recitation_plan(at=None) -> tuple[Event, list[int]] | None:
+    """The first open recitation event and its poem ids."""
+    events = live_config(at).recitation_events
+    return events[0] if events else None
 
 
 def eligible_children(user, event: Event) -> list[Child]:
     """The guardian's children, those registered in the event's campaign first."""
-    children = list(children_of(user))
-    registered = set(
-        Registration.objects.filter(campaign_id=event.campaign_id, child__in=children).values_list("child_id", flat=True)
-    )
-    in_campaign = [c for c in children if c.id in registered]
-    return in_campaign or children
+    ids = eligible_child_ids(user.id, event)
+    return list(Child.objects.filter(pk__in=ids))
+
+
+def eligible_child_ids(user_id: int, event: Event) -> list[int]:
+    children = list(Child.objects.filter(guardian_id=user_id).order_by("created_at", "id").values_list("id", flat=True))
+    registered = set(Registration.objects.filter(campaign_id=event.campaign_id, child_id__in=children)
+                     .values_list("child_id", flat=True)) if len(children) > 1 else set()
+    return [c for c in children if c in registered] or children
+
+
+def follower_user_id(openid: str) -> int | None:
+    """The linked guardian's id (None: unknown follower or not linked); one narrow query."""
+    return Follower.objects.filter(openid=openid).values_list("user_id", flat=True).first()
 
 
 def follower_by_openid(openid: str) -> Follower | None:
@@ -161,20 +218,17 @@ def pushes_due(at=None) -> QuerySet[Push]:
     return Push.objects.filter(status=Push.Status.SCHEDULED, scheduled_at__lte=at).order_by("scheduled_at", "id")
 
 
-def family_entries(user) -> list[dict]:
-    """The guardian's entries with their status, read from the submissions app."""
-    try:
-        from submissions.models import Entry
-    except ImportError:
-        return []
+def family_entries(user_id: int) -> list[dict]:
+    """The guardian's latest entries with their status, read from the submissions app."""
+    from submissions.models import Entry
+
     rows = []
-    entries = Entry.objects.filter(child__guardian=user).select_related("child", "event").order_by("-id")[:10]
-    for entry in entries:
-        status = entry.get_status_display() if hasattr(entry, "get_status_display") else getattr(entry, "status", "")
-        poem = getattr(entry, "poem", None)
+    fields = ("id", "child__nickname", "event__title", "poem__title", "status", "message_zh")
+    for row in Entry.objects.filter(child__guardian_id=user_id).exclude(status__in=Entry.NOT_LIVE)\
+            .order_by("-id").values(*fields)[:10]:
         rows.append({
-            "id": entry.id, "child": entry.child.nickname, "event": entry.event.title,
-            "poem": str(poem.title) if poem else "", "status": str(status),
-            "reason": getattr(entry, "rejection_reason", "") or getattr(entry, "reason", "") or "",
+            "id": row["id"], "child": row["child__nickname"], "event": row["event__title"],
+            "poem": row["poem__title"] or "", "status": str(Entry.Status(row["status"]).label),
+            "reason": row["message_zh"] if row["status"] == Entry.Status.REJECTED else "",
         })
     return rows

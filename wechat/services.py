@@ -139,24 +139,59 @@ def dedup_key(fields: dict) -> str:
                      fields.get("Event", ""), event_key, str(job or "")])[:200]
 
 
-def inbound_record(*, fields: dict, reply: str = "") -> tuple[InboundMessage, bool]:
-    """Record a delivery once (one INSERT); (message, False) when it is one of WeChat's retries."""
-    key = dedup_key(fields)
+def _inbound_row(fields: dict, key: str, reply: str) -> InboundMessage:
     try:
         created_at = dt.datetime.fromtimestamp(int(fields.get("CreateTime") or 0), tz=dt.UTC)
     except (TypeError, ValueError, OverflowError):
         created_at = timezone.now()
     event_key = fields.get("EventKey")
+    return InboundMessage(
+        dedup_key=key, openid=str(fields.get("FromUserName", ""))[:64], msg_type=str(fields.get("MsgType", ""))[:20],
+        event=str(fields.get("Event", ""))[:60], event_key=event_key[:200] if isinstance(event_key, str) else "",
+        content=str(fields.get("Content", ""))[:2000], created_at_wechat=created_at, reply=reply, payload=fields,
+    )
+
+
+def inbound_record(*, fields: dict, reply: str = "") -> tuple[InboundMessage, bool]:
+    """Record a delivery once (one INSERT); (message, False) when it is one of WeChat's retries."""
+    key = dedup_key(fields)
     try:
         with transaction.atomic():
-            message = InboundMessage.objects.create(
-                dedup_key=key, openid=str(fields.get("FromUserName", ""))[:64], msg_type=str(fields.get("MsgType", ""))[:20],
-                event=str(fields.get("Event", ""))[:60], event_key=event_key[:200] if isinstance(event_key, str) else "",
-                content=str(fields.get("Content", ""))[:2000], created_at_wechat=created_at, reply=reply, payload=fields,
-            )
+            message = _inbound_row(fields, key, reply)
+            message.save(force_insert=True)
         return message, True
     except IntegrityError:
         return InboundMessage.objects.get(dedup_key=key), False
+
+
+def inbound_record_many(*, items: list[tuple[dict, str]]) -> list[tuple[str, bool]]:
+    """Record a batch of deliveries in one transaction (group commit): for each, (reply to send, first?).
+
+    A retry gets the reply recorded the first time, whether that was in an earlier batch or
+    earlier in this one."""
+    keys = [dedup_key(fields) for fields, _ in items]
+    fresh: dict[str, InboundMessage] = {}
+    try:
+        with transaction.atomic():
+            existing = dict(InboundMessage.objects.filter(dedup_key__in=set(keys)).values_list("dedup_key", "reply"))
+            for (fields, reply), key in zip(items, keys, strict=True):
+                if key not in existing and key not in fresh:
+                    fresh[key] = _inbound_row(fields, key, reply)
+            InboundMessage.objects.bulk_create(list(fresh.values()))
+    except IntegrityError:  # another process recorded one of them meanwhile: go one by one
+        results = []
+        for fields, reply in items:
+            message, first = inbound_record(fields=fields, reply=reply)
+            results.append((reply if first else message.reply, first))
+        return results
+    results, seen = [], set()
+    for key in keys:
+        if key in existing:
+            results.append((existing[key], False))
+        else:
+            results.append((fresh[key].reply, key not in seen))
+            seen.add(key)
+    return results
 
 
 DRAIN_FLAG = "wechat:inbound-drain-queued"

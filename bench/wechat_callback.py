@@ -1,0 +1,258 @@
+"""WeChat callback burst: 100 concurrent signed deliveries (text, voice and event messages) against
+the real ASGI server, side by side with a trivial view on the same server in the same run.
+
+Starts uvicorn in a subprocess on a fresh database (a temporary SQLite file, or PostgreSQL + Redis
+with --postgres), seeds a campaign with an open recitation event, linked followers and children,
+then measures:
+
+  baseline  ROUNDS bursts of N concurrent GET /events/ping/ (a trivial JSON view)
+  callback  ROUNDS bursts of N concurrent POST /wechat/callback/?signature=… — each a distinct,
+            freshly signed message: 答题 / 报名 / 我的作品 keywords, voice messages (open event,
+            linked follower: the reply carries the confirmation link), subscribe with a library
+            scene, menu clicks, unsubscribe and MASSSENDJOBFINISH results
+
+Every reply is checked (HTTP 200, XML with the expected content, or "success"). After the run the
+drain task is executed once to show the effects being applied (followers, voice messages).
+Goal: callback p99 ≤ 50 ms and callback req/s ≥ 0.5 × ping req/s.
+
+    .venv/bin/python -m bench.wechat_callback [--n 100] [--rounds 5] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.quiz_burst import free_port, manage, pct, start_server  # noqa: E402
+
+PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_DB = "shuxiang_bench_wechat"
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
+TOKEN = "benchtoken"
+
+SEED = r"""
+import json
+from datetime import timedelta
+from django.utils import timezone
+from campaigns.models import Campaign, Child, Library, Stage, User
+from events.models import Event, Poem
+from wechat.models import Follower
+
+nlc = Library.objects.create(code="NLC", name="国家图书馆", level="national", path="/NLC/")
+hn = Library.objects.create(code="P-HN", name="湖南图书馆", level="provincial", parent=nlc, path="/NLC/P-HN/")
+cs = Library.objects.create(code="C-HN-CS", name="长沙图书馆", level="city", parent=hn, path="/NLC/P-HN/C-HN-CS/")
+now = timezone.now()
+campaign = Campaign.objects.create(slug="bench", title="童音诵古韵", lead_library=nlc,
+    config={"wechat": {"keywords": {"答题": "quiz", "报名": "register", "我的作品": "my_entries"}}})
+Stage.objects.create(campaign=campaign, kind="published", starts_at=now - timedelta(days=3))
+Stage.objects.create(campaign=campaign, kind="entries_open", starts_at=now - timedelta(days=2), ends_at=now + timedelta(days=2))
+event = Event.objects.create(campaign=campaign, slug="recite", kind="recitation", title="古诗诵读",
+    settings={"entries": {"media": ["audio"], "channels": ["web", "wechat_voice"]}})
+for key, title in [("jingyesi", "静夜思"), ("chunxiao", "春晓")]:
+    event.poems.add(Poem.objects.create(key=key, title=title, author="李白", lines=["床前明月光"]))
+Event.objects.create(campaign=campaign, slug="quiz", kind="quiz", title="诗词答题")
+openids = []
+for i in range(FOLLOWERS):
+    user = User(username=f"g{i}", phone=f"139{i:08d}")
+    user.set_unusable_password()
+    user.save()
+    Child.objects.create(guardian=user, display_name=f"孩子{i}", nickname=f"昵称{i}", birth_year=2017, library=cs)
+    openid = f"oBenchFollower{i:014d}"
+    Follower.objects.create(openid=openid, subscribed=True, user=user, library=cs)
+    openids.append(openid)
+print("SEED" + json.dumps({"openids": openids}))
+"""
+
+DRAIN = r"""
+import time
+from wechat.models import Follower, InboundMessage, VoiceMessage
+from wechat.services import inbound_drain
+t0 = time.perf_counter()
+n = 0
+while True:
+    done = inbound_drain()
+    n += done
+    if not done:
+        break
+print(f"DRAIN {n} {time.perf_counter() - t0:.2f} {VoiceMessage.objects.count()} {Follower.objects.count()} "
+      f"{InboundMessage.objects.filter(processed_at__isnull=True).count()}")
+"""
+
+
+def environment(tmp: Path, postgres: bool) -> dict:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0",
+           "SQLITE_PATH": str(tmp / "bench.sqlite3"), "MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING",
+           "WECHAT_TOKEN": TOKEN, "WECHAT_API_BASE": "http://127.0.0.1:9", "SITE_URL": "http://127.0.0.1:8000",
+           "WECHAT_ACCOUNT_TYPE": "service"}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    if postgres:
+        import psycopg
+
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
+        env["REDIS_URL"] = REDIS
+    return env
+
+
+KINDS = ["text:答题", "voice", "text:报名", "subscribe", "click", "text:我的作品", "voice", "mass", "unsubscribe",
+         "text:你好"]
+
+
+def deliveries(openids: list[str], count: int, serial: int) -> list[tuple[str, bytes, str]]:
+    """`count` distinct signed deliveries (query string, body, expected reply marker)."""
+    import hashlib
+    import secrets
+    from urllib.parse import urlencode
+
+    out = []
+    now = int(time.time())
+    for i in range(count):
+        n = serial + i
+        kind = KINDS[n % len(KINDS)]
+        openid = openids[n % len(openids)] if kind != "subscribe" else f"oBenchNew{n:019d}"
+        created = now - n // len(openids)  # a follower's events in one run have distinct CreateTimes
+        head = (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
+                f"</FromUserName><CreateTime>{created}</CreateTime>")
+        msg_id = 24300000000000000 + n
+        if kind.startswith("text:"):
+            body = head + f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{kind[5:]}]]></Content><MsgId>{msg_id}</MsgId></xml>"
+            expect = {"text:答题": "答题入口", "text:报名": "报名", "text:我的作品": "My entries", "text:你好": "回复关键词"}[kind]
+        elif kind == "voice":
+            body = (head + f"<MsgType><![CDATA[voice]]></MsgType><MediaId><![CDATA[benchMedia{n}]]></MediaId>"
+                    f"<Format><![CDATA[amr]]></Format><MsgId>{msg_id}</MsgId></xml>")
+            expect = f"/wechat/voice/msg/{msg_id}/"
+        elif kind == "subscribe":
+            body = (head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event>"
+                    "<EventKey><![CDATA[qrscene_lib-P-HN]]></EventKey><Ticket><![CDATA[gQ]]></Ticket></xml>")
+            expect = "湖南图书馆"
+        elif kind == "click":
+            body = (head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[CLICK]]></Event>"
+                    "<EventKey><![CDATA[MY_ENTRIES]]></EventKey></xml>")
+            expect = "My entries"
+        elif kind == "mass":
+            body = (head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[MASSSENDJOBFINISH]]></Event>"
+                    f"<MsgID>{msg_id}</MsgID><Status><![CDATA[send success]]></Status><TotalCount>3</TotalCount>"
+                    "<FilterCount>3</FilterCount><SentCount>3</SentCount><ErrorCount>0</ErrorCount></xml>")
+            expect = "success"
+        else:
+            body = (head + "<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[unsubscribe]]></Event>"
+                    f"<EventKey><![CDATA[{n}]]></EventKey></xml>")
+            expect = "success"
+        nonce = str(secrets.randbelow(10**9))
+        signature = hashlib.sha1("".join(sorted([TOKEN, str(now), nonce])).encode()).hexdigest()
+        query = urlencode({"signature": signature, "timestamp": now, "nonce": nonce, "openid": openid})
+        out.append((query, body.encode(), expect))
+    return out
+
+
+async def timed(factory):
+    t0 = time.perf_counter()
+    ok, detail = await factory()
+    return ok, detail, (time.perf_counter() - t0) * 1000
+
+
+async def run(base: str, openids: list[str], n: int, rounds: int) -> dict:
+    import aiohttp
+
+    errors: list[str] = []
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
+                                     timeout=aiohttp.ClientTimeout(total=60)) as http:
+        async def ping():
+            async with http.get(f"{base}/events/ping/") as r:
+                await r.read()
+                return r.status == 200, r.status
+
+        def post(query, body, expect):
+            async def send():
+                async with http.post(f"{base}/wechat/callback/?{query}", data=body,
+                                     headers={"Content-Type": "text/xml"}) as r:
+                    text = await r.text()
+                    return r.status == 200 and expect in text, f"{r.status} {text[:120]!r} (expected {expect!r})"
+            return send
+
+        serial = 0
+        for _ in range(2):  # warm-up outside the measurement
+            await asyncio.gather(*[ping() for _ in range(20)])
+            await asyncio.gather(*[post(*d)() for d in deliveries(openids, 20, serial)])
+            serial += 20
+        ping_ms, ping_wall, cb_ms, cb_wall = [], 0.0, [], 0.0
+        for _ in range(rounds):  # interleaved, so both see the same machine load
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*[timed(ping) for _ in range(n)])
+            ping_wall += time.perf_counter() - t0
+            for ok, detail, ms in results:
+                ping_ms.append(ms)
+                if not ok:
+                    errors.append(f"ping {detail}")
+            batch = deliveries(openids, n, serial)
+            serial += n
+            t0 = time.perf_counter()
+            results = await asyncio.gather(*[timed(post(*d)) for d in batch])
+            cb_wall += time.perf_counter() - t0
+            for ok, detail, ms in results:
+                cb_ms.append(ms)
+                if not ok:
+                    errors.append(f"callback {detail}")
+    return {"ping_ms": ping_ms, "ping_wall": ping_wall, "cb_ms": cb_ms, "cb_wall": cb_wall, "errors": errors,
+            "delivered": serial}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="deliveries in flight at once")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--followers", type=int, default=200)
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis instead of SQLite")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="wechat-bench-"))
+    env = environment(tmp, args.postgres)
+    print(f"数据库 database: {'PostgreSQL + Redis' if args.postgres else 'SQLite (WAL) + database cache'}; "
+          f"{args.n} concurrent deliveries × {args.rounds} rounds; uvicorn, 1 worker")
+    manage(env, "migrate", "--no-input", "-v0")
+    manage(env, "createcachetable")
+    seed = json.loads(manage(env, "shell", "-c", SEED.replace("FOLLOWERS", str(args.followers))).split("SEED", 1)[1])
+    port = free_port()
+    server = start_server(env, port, 1, tmp / "server.log")
+    try:
+        r = asyncio.run(run(f"http://127.0.0.1:{port}", seed["openids"], args.n, args.rounds))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    ping_rps = len(r["ping_ms"]) / r["ping_wall"]
+    cb_rps = len(r["cb_ms"]) / r["cb_wall"]
+    ratio = cb_rps / ping_rps
+    p99 = pct(r["cb_ms"], 99)
+    print(f"{'':34}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    print(f"{'baseline GET /events/ping/':34}{len(r['ping_ms']):>9}{ping_rps:>9.0f}"
+          f"{statistics.median(r['ping_ms']):>9.1f}{pct(r['ping_ms'], 99):>9.1f}")
+    print(f"{'signed POST /wechat/callback/':34}{len(r['cb_ms']):>9}{cb_rps:>9.0f}"
+          f"{statistics.median(r['cb_ms']):>9.1f}{p99:>9.1f}")
+    drained = manage(env, "shell", "-c", DRAIN).split("DRAIN", 1)[1].split()
+    print(f"drain task afterwards: {drained[0]} messages applied in {drained[1]} s "
+          f"({drained[2]} voice messages, {drained[3]} followers; {drained[4]} left unprocessed)")
+    print(f"errors: {len(r['errors'])}" + (f" — first: {r['errors'][0]}" if r["errors"] else ""))
+    print(f"callback/ping throughput ratio: {ratio:.2f} (goal ≥ 0.5); callback p99 {p99:.1f} ms (goal ≤ 50 ms; "
+          f"WeChat allows 5,000 ms)")
+    ok = ratio >= 0.5 and p99 <= 50 and not r["errors"]
+    print("GOAL MET" if ok else "GOAL NOT MET")
+
+
+if __name__ == "__main__":
+    main()
