@@ -127,24 +127,29 @@ def _stop(proc: subprocess.Popen | None) -> None:
 
 
 def frame_levels(samples: np.ndarray) -> np.ndarray:
-    """dBFS of each 10 ms frame."""
+    """dBFS of each 10 ms frame (computed in blocks: memory stays small for long recordings)."""
     per = RATE * FRAME_MS // 1000
-    usable = len(samples) // per * per
-    if usable == 0:
+    count = len(samples) // per
+    if count == 0:
         return np.full(1, -np.inf)
-    frames = samples[:usable].reshape(-1, per).astype(np.float32)
-    rms = np.sqrt(np.mean(frames * frames, axis=1)) / 32768.0
+    rms = np.empty(count, dtype=np.float32)
+    block = 4096
+    for first in range(0, count, block):
+        frames = samples[first * per:min(count, first + block) * per].reshape(-1, per).astype(np.float32)
+        rms[first:first + len(frames)] = np.sqrt(np.mean(frames * frames, axis=1)) / 32768.0
     with np.errstate(divide="ignore"):
         return 20 * np.log10(rms)
 
 
 def peaks(samples: np.ndarray, count: int = PEAKS) -> list[float]:
+    """Waveform peaks 0..1 for the judge's player (max |sample| per bucket, no full-size copies)."""
     if len(samples) == 0:
         return []
     count = min(count, len(samples))
-    edges = np.linspace(0, len(samples), count + 1, dtype=np.int64)
-    absolute = np.abs(samples.astype(np.int32))
-    values = np.maximum.reduceat(absolute, edges[:-1])
+    edges = np.linspace(0, len(samples), count + 1, dtype=np.int64)[:-1]
+    highs = np.maximum.reduceat(samples, edges).astype(np.int32)
+    lows = np.minimum.reduceat(samples, edges).astype(np.int32)
+    values = np.maximum(highs, -lows)
     top = max(int(values.max()), 1)
     return [round(float(v) / top, 3) for v in values]
 
@@ -176,11 +181,13 @@ def process(path: Path, limits: MediaLimits, workdir: Path):
         start_ms = max(0, int(voiced[0]) * FRAME_MS - int(PAD_S * 1000))
         end_ms = min(len(segment), (int(voiced[-1]) + 1) * FRAME_MS + int(PAD_S * 1000))
         trimmed = segment[start_ms:end_ms]
+        del samples, segment  # only the trimmed copy is needed from here on
         check_duration(len(trimmed) / 1000, limits, voiced=True)
         voiced_levels = levels[voiced]
         loudness = 10 * np.log10(np.mean(10 ** (voiced_levels / 10)))  # mean power of the voiced frames
         gain = min(TARGET_DBFS - float(loudness), PEAK_CEILING - trimmed.max_dBFS)
         normalised = trimmed.apply_gain(gain)
+        del trimmed
         try:
             _, err = encoder.communicate(normalised.raw_data, timeout=DECODE_TIMEOUT)
         except BrokenPipeError:
