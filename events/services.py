@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
+import time
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from campaigns.models import CampaignLibrary, Child, Registration, User
@@ -29,6 +32,20 @@ from events.quiz_settings import GRACE_SECONDS, QuizSettings, quiz_settings, req
 from events.scoring import credit, points_for
 
 _random = random.SystemRandom()
+_sqlite_writer = threading.Lock()
+
+
+@contextmanager
+def write_lock():
+    """SQLite has one writer at a time. Threads of this process queue on a lock (woken at once)
+    instead of on SQLite's busy handler, which sleeps in steps of up to 100 ms and turns a burst
+    of answers into seconds of latency. Other processes still meet the busy timeout; PostgreSQL
+    needs no lock."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    with _sqlite_writer:
+        yield
 
 
 def _err(code: str, zh: str, en: str, status: int = 400) -> UserFacingError:
@@ -174,7 +191,7 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
     ids = draw_questions(candidates=candidates, settings=settings)
     questions = Question.objects.in_bulk(ids)
     try:
-        with transaction.atomic():
+        with write_lock(), transaction.atomic():
             attempt = QuizAttempt.objects.create(
                 event=event, child=child, library=child_library(child, campaign), token=secrets.token_urlsafe(18),
                 practice=practice, local_date=today, started_at=now,
@@ -192,6 +209,16 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
         if existing is None:
             raise
         return existing
+    return attempt
+
+
+def attempt_lean(token: str) -> QuizAttempt:
+    """The attempt without its relations: what the question endpoint needs, in one narrow query."""
+    attempt = (QuizAttempt.objects.filter(token=token)
+               .only("id", "event_id", "child_id", "library_id", "token", "status", "practice", "deadline",
+                     "started_at", "question_count").first())
+    if attempt is None:
+        raise _err("attempt_not_found", "找不到这次答题", "Attempt not found", 404)
     return attempt
 
 
@@ -216,7 +243,7 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
     attempt = attempt_close_if_expired(attempt=attempt, now=now)
     if not attempt.is_open:
         return None
-    settings = quiz_settings(attempt.event)
+    settings = event_quiz_settings(attempt.event_id)
     pending = (AttemptQuestion.objects.filter(attempt=attempt, answer__isnull=True)
                .select_related("question").order_by("position"))
     for aq in pending:
@@ -224,61 +251,106 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
             continue
         if aq.shown_at is None:
             # Conditional update: two tabs fetching at once start the clock once.
-            AttemptQuestion.objects.filter(pk=aq.pk, shown_at__isnull=True).update(shown_at=now)
-            aq.refresh_from_db(fields=["shown_at"])
+            with write_lock():
+                started = AttemptQuestion.objects.filter(pk=aq.pk, shown_at__isnull=True).update(shown_at=now)
+            if started:
+                aq.shown_at = now
+            else:
+                aq.refresh_from_db(fields=["shown_at"])
         return aq
     attempt_finish(attempt=attempt, now=now)
     return None
 
 
 def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: datetime) -> float:
-    settings = quiz_settings(attempt.event)
+    settings = event_quiz_settings(attempt.event_id)
     left = (attempt.deadline - now).total_seconds()
     if settings.per_question_seconds and aq.shown_at:
         left = min(left, settings.per_question_seconds - (now - aq.shown_at).total_seconds())
     return max(0.0, left)
 
 
+# The answer endpoint is the hot path of a New Year's Eve burst: one narrow SELECT, one INSERT.
+# Question facts and quiz settings are cached per process for a few seconds (they only change
+# when an organizer re-imports a bank or edits the campaign, and the cache is never the truth).
+_QUESTION_TTL = 60.0
+_SETTINGS_TTL = 5.0
+_question_cache: dict[int, tuple[float, tuple[str, str, str]]] = {}
+_settings_cache: dict[int, tuple[float, QuizSettings]] = {}
+
+
+def _question_facts(question_id: int) -> tuple[str, str, str]:
+    """(kind, answer, explanation) of a question."""
+    hit = _question_cache.get(question_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    facts = Question.objects.filter(pk=question_id).values_list("kind", "answer", "explanation").get()
+    if len(_question_cache) > 20000:
+        _question_cache.clear()
+    _question_cache[question_id] = (time.monotonic() + _QUESTION_TTL, facts)
+    return facts
+
+
+def event_quiz_settings(event_id: int) -> QuizSettings:
+    hit = _settings_cache.get(event_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    settings = quiz_settings(Event.objects.only("settings").get(pk=event_id))
+    _settings_cache[event_id] = (time.monotonic() + _SETTINGS_TTL, settings)
+    return settings
+
+
 def attempt_answer(*, token: str, position: int, choice: str, now: datetime | None = None) -> QuizAnswer:
-    """Record the answer to drawn question `position`, with `choice` in the letters the child saw."""
+    """Record the answer to drawn question `position`, with `choice` in the letters the child saw.
+
+    The returned answer carries `position`, `finished`, `correct_display` and `explanation` for
+    the caller to show (after the answer is stored, never before)."""
     now = now or timezone.now()
-    aq = (AttemptQuestion.objects.select_related("attempt__event", "question")
-          .filter(attempt__token=token, position=position).first())
-    if aq is None:
+    row = (AttemptQuestion.objects.filter(attempt__token=token, position=position)
+           .values_list("pk", "question_id", "option_order", "shown_at", "attempt_id", "attempt__status",
+                        "attempt__deadline", "attempt__practice", "attempt__question_count", "attempt__event_id")
+           .first())
+    if row is None:
         raise _err("question_not_found", "找不到这道题", "No such question in this attempt", 404)
-    attempt = aq.attempt
-    if attempt.status != QuizAttempt.Status.OPEN:
+    aq_id, question_id, order, shown_at, attempt_id, status, deadline, practice, count, event_id = row
+    if status != QuizAttempt.Status.OPEN:
         raise _err("attempt_closed", "这次答题已经交卷", "This attempt is already finished", 409)
-    if now >= attempt.deadline:
-        attempt_finish(attempt=attempt, now=now)
+    if now >= deadline:
+        attempt_finish(attempt=QuizAttempt.objects.get(pk=attempt_id), now=now)
         raise _err("answer_late", "答题时间已到，已自动交卷", "Time is up; the attempt was closed and scored", 409)
-    settings = quiz_settings(attempt.event)
-    if aq.shown_at is None:
+    settings = event_quiz_settings(event_id)
+    if shown_at is None:
         raise _err("question_not_shown", "请先打开这道题再作答", "Fetch the question before answering it", 409)
-    if _question_expired(aq, settings, now):
+    if settings.per_question_seconds and now > shown_at + timedelta(
+            seconds=settings.per_question_seconds + GRACE_SECONDS):
         raise _err("answer_late", "这道题的答题时间已过，不能再作答", "Time for this question is over", 409)
     letters = sorted({c for c in (choice or "").upper() if not c.isspace() and c not in ",，"})
-    shown = OPTION_LETTERS[: len(aq.option_order)]
+    shown = OPTION_LETTERS[: len(order)]
     if not letters or any(letter not in shown for letter in letters):
         raise _err("invalid_choice", "请选择一个有效的选项", "Choose one of the options shown", 400)
-    question = aq.question
-    if question.kind != "multiple" and len(letters) != 1:
+    kind, correct, explanation = _question_facts(question_id)
+    if kind != "multiple" and len(letters) != 1:
         raise _err("invalid_choice", "这道题只能选一个答案", "This question takes exactly one answer", 400)
-    original = "".join(sorted(aq.option_order[shown.index(letter)] for letter in letters))
-    seconds = (now - aq.shown_at).total_seconds()
-    share = credit(kind=question.kind, correct=question.answer, chosen=original, partial=settings.multiple_partial)
-    points = 0 if attempt.practice else points_for(settings=settings, share=share, seconds=seconds)
+    original = "".join(sorted(order[shown.index(letter)] for letter in letters))
+    seconds = (now - shown_at).total_seconds()
+    share = credit(kind=kind, correct=correct, chosen=original, partial=settings.multiple_partial)
+    points = 0 if practice else points_for(settings=settings, share=share, seconds=seconds)
+    answer = QuizAnswer(attempt_question_id=aq_id, attempt_id=attempt_id, choice=original, correct=share == 1.0,
+                        points=points, time_ms=int(seconds * 1000), received_at=now)
     try:
-        with transaction.atomic():
-            answer = QuizAnswer.objects.create(
-                attempt_question=aq, attempt=attempt, choice=original, correct=share == 1.0, points=points,
-                time_ms=int(seconds * 1000), received_at=now,
-            )
+        # The one-to-one key refuses a second answer to the same question, whatever the timing.
+        with write_lock(), transaction.atomic():
+            answer.save(force_insert=True)
     except IntegrityError as exc:
         raise _err("already_answered", "这道题已经答过了，每题只能作答一次", "This question was already answered", 409) from exc
-    if position >= attempt.question_count and not AttemptQuestion.objects.filter(
-            attempt=attempt, answer__isnull=True).exists():
-        attempt_finish(attempt=attempt, now=now)
+    answer.position = position
+    answer.event_id = event_id
+    answer.correct_display = "".join(sorted(OPTION_LETTERS[order.index(letter)] for letter in correct))
+    answer.explanation = explanation
+    answer.finished = False
+    if position >= count and not AttemptQuestion.objects.filter(attempt_id=attempt_id, answer__isnull=True).exists():
+        attempt_finish(attempt=QuizAttempt.objects.get(pk=attempt_id), now=now)
+        answer.finished = True
     return answer
 
 
@@ -313,7 +385,7 @@ def _ranks_better(a: QuizResult | dict, b: QuizResult, chain: tuple[str, ...]) -
 def attempt_finish(*, attempt: QuizAttempt, now: datetime | None = None) -> QuizAttempt:
     """Close and score an attempt (idempotent). Past its deadline it closes *at* the deadline."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with write_lock(), transaction.atomic():
         locked = QuizAttempt.objects.select_for_update().select_related("event").get(pk=attempt.pk)
         if locked.status != QuizAttempt.Status.OPEN:
             return locked
