@@ -367,13 +367,15 @@ def entry_process(entry_id: int) -> str:
 def entries_requeue_stale(*, older_than: timedelta | None = None) -> list[int]:
     """The watchdog: re-queue entries whose task was lost or whose worker died. Returns their ids."""
     now = timezone.now()
-    received_cutoff = now - (older_than or timedelta(seconds=60))
+    # Ten minutes: long enough for a backlog to drain, and each entry is re-queued at most that often
+    # (updated_at is bumped below), so a busy queue is not flooded with duplicates (they would be skipped).
+    received_cutoff = now - (older_than or timedelta(minutes=10))
     processing_cutoff = now - max(processing_lease() * 2, older_than or timedelta(0))
     stale = list(
         Entry.objects.filter(status=Entry.Status.RECEIVED, updated_at__lt=received_cutoff).values_list("pk", flat=True)
     ) + list(
-        Entry.objects.filter(status=Entry.Status.PROCESSING, processing_started_at__lt=processing_cutoff)
-        .values_list("pk", flat=True)
+        Entry.objects.filter(status=Entry.Status.PROCESSING, processing_started_at__lt=processing_cutoff,
+                             updated_at__lt=processing_cutoff).values_list("pk", flat=True)
     )
     for entry_id in stale:
         Entry.objects.filter(pk=entry_id).update(updated_at=now)
