@@ -15,10 +15,13 @@ TEXT = "#333"
 
 
 def _nice_max(value: float) -> float:
+    """A round axis maximum; small ones are multiples of 4 so the four gridlines stay whole numbers."""
     if value <= 0:
-        return 1
+        return 4
+    if value <= 8:
+        return 4 if value <= 4 else 8
     magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):
         if value <= step * magnitude:
             return step * magnitude
     return 10 * magnitude
@@ -33,7 +36,7 @@ def _fmt(n: float) -> str:
 def daily_chart(days: list[dict], *, bar_key: str, line_key: str, peak_date: str | None, title: str,
                 bar_label: str, line_label: str) -> SafeString:
     """Bars (e.g. participations) and a line (e.g. page views) per day, the peak day marked."""
-    width, height, left, right, top, bottom = 720, 300, 56, 56, 30, 46
+    width, height, left, right, top, bottom = 480, 270, 44, 44, 30, 50
     plot_w, plot_h = width - left - right, height - top - bottom
     n = max(len(days), 1)
     bar_max = _nice_max(max((d[bar_key] for d in days), default=0))
@@ -41,7 +44,7 @@ def daily_chart(days: list[dict], *, bar_key: str, line_key: str, peak_date: str
     slot = plot_w / n
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="c-{bar_key}-t c-{bar_key}-d" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="12" font-family="sans-serif">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="13" font-family="sans-serif">',
         f'<title id="c-{bar_key}-t">{escape(title)}</title>',
         f'<desc id="c-{bar_key}-d">' + escape("; ".join(
             f'{d["date"]}: {bar_label} {d[bar_key]}, {line_label} {d[line_key]}' for d in days)) + "</desc>",
@@ -51,7 +54,7 @@ def daily_chart(days: list[dict], *, bar_key: str, line_key: str, peak_date: str
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="{ACCENT}">{_fmt(bar_max * (4 - i) / 4)}</text>')
         parts.append(f'<text x="{width - right + 6}" y="{y + 4:.1f}" fill="{SECOND}">{_fmt(line_max * (4 - i) / 4)}</text>')
-    label_every = max(1, round(n / 8))
+    label_every = max(1, round(n / 5))
     points = []
     for i, d in enumerate(days):
         x = left + slot * i
@@ -78,8 +81,8 @@ def daily_chart(days: list[dict], *, bar_key: str, line_key: str, peak_date: str
     legend_y = height - 10
     parts.append(f'<rect x="{left}" y="{legend_y - 10}" width="12" height="12" fill="{ACCENT}"/>'
                  f'<text x="{left + 16}" y="{legend_y}" fill="{TEXT}">{escape(bar_label)}</text>')
-    parts.append(f'<line x1="{left + 220}" x2="{left + 250}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{SECOND}" '
-                 f'stroke-width="2.5" stroke-dasharray="6 3"/><text x="{left + 256}" y="{legend_y}" fill="{TEXT}">'
+    parts.append(f'<line x1="{left + 200}" x2="{left + 226}" y1="{legend_y - 4}" y2="{legend_y - 4}" stroke="{SECOND}" '
+                 f'stroke-width="2.5" stroke-dasharray="6 3"/><text x="{left + 232}" y="{legend_y}" fill="{TEXT}">'
                  f'{escape(line_label)}</text>')
     parts.append("</svg>")
     return mark_safe("".join(parts))
@@ -87,20 +90,20 @@ def daily_chart(days: list[dict], *, bar_key: str, line_key: str, peak_date: str
 
 def hbar_chart(rows: list[tuple[str, float]], *, title: str, key: str) -> SafeString:
     """Horizontal bars, one per labelled value (levels, provinces, top libraries)."""
-    row_h, left, right, top = 26, 150, 60, 8
-    width = 720
+    row_h, left, right, top = 28, 140, 56, 8
+    width = 480
     height = top * 2 + row_h * max(len(rows), 1)
     vmax = max((v for _, v in rows), default=0) or 1
     parts = [
         f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="h-{key}-t h-{key}-d" '
-        f'xmlns="http://www.w3.org/2000/svg" font-size="13" font-family="sans-serif">',
+        f'xmlns="http://www.w3.org/2000/svg" font-size="14" font-family="sans-serif">',
         f'<title id="h-{key}-t">{escape(title)}</title>',
         f'<desc id="h-{key}-d">' + escape("; ".join(f"{label}: {value}" for label, value in rows)) + "</desc>",
     ]
     for i, (label, value) in enumerate(rows):
         y = top + row_h * i
         w = (width - left - right) * value / vmax
-        short = label if len(label) <= 11 else label[:10] + "…"
+        short = label if len(label) <= 9 else label[:8] + "…"
         parts.append(f'<text x="{left - 6}" y="{y + 17}" text-anchor="end" fill="{TEXT}">{escape(short)}</text>')
         parts.append(f'<rect x="{left}" y="{y + 4}" width="{w:.1f}" height="{row_h - 8}" fill="{ACCENT}"/>')
         parts.append(f'<text x="{left + w + 6:.1f}" y="{y + 17}" fill="{TEXT}">{_fmt(value)}</text>')
