@@ -4,6 +4,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from reports.routing import websocket_urlpatterns
 
@@ -35,6 +36,7 @@ async def test_counters_arrive_on_connect_and_refresh(nye, organizer, settings):
     update = await comm.receive_json_from(timeout=10)  # ...shows up without reconnecting
     assert update["headline"]["registrations"] == 2
     await comm.disconnect()
+    await sync_to_async(connections.close_all)()  # the worker thread's connection (CONN_MAX_AGE on PostgreSQL)
 
 
 @pytest.mark.asyncio
@@ -51,3 +53,4 @@ async def test_out_of_scope_and_anonymous_are_refused(nye, organizer):
     comm = communicator("/ws/reports/c/nope/", user)
     connected, code = await comm.connect()
     assert not connected and code == 4404
+    await sync_to_async(connections.close_all)()
