@@ -766,27 +766,30 @@ def attention_items(scope: Scope, *, at: datetime | None = None) -> list[dict]:
     if Entry is not None:
         n = scoped(Entry.objects.filter(event__campaign=campaign, status="ready", moderation="pending"), "library_id").count()
         if n:
-            items.append({"kind": "moderation", "count": n, "url": "/entries/",
+            items.append({"kind": "moderation", "count": n, "url": "/entries/moderation/",
                           "label": f"{n} 件作品待审核 entries waiting for moderation"})
     Assignment = _model("judging", "Assignment")
     Round = _model("judging", "Round")
     if Assignment is not None and Round is not None:
         behind = judges_behind_schedule(campaign, in_scope, at=at)
         if behind:
-            items.append({"kind": "judges_behind", "count": len(behind), "url": "/judging/", "judges": behind,
+            items.append({"kind": "judges_behind", "count": len(behind), "judges": behind,
+                          "url": f"/judging/rounds/{behind[0]['round_id']}/progress/",
                           "label": f"{len(behind)} 位评委进度落后 judges behind schedule"})
     Appeal = _model("judging", "Appeal")
     if Appeal is not None:
-        n = scoped(Appeal.objects.filter(result__round__campaign=campaign, status="open"),
-                   "result__entry__library_id").count()
+        appeals = scoped(Appeal.objects.filter(result__round__campaign=campaign, status="open"),
+                         "result__entry__library_id")
+        n = appeals.count()
         if n:
-            items.append({"kind": "appeals", "count": n, "url": "/judging/",
+            round_id = appeals.values_list("result__round_id", flat=True).first()
+            items.append({"kind": "appeals", "count": n, "url": f"/judging/rounds/{round_id}/",
                           "label": f"{n} 项申诉待处理 appeals to decide"})
     Push = _model("wechat", "Push")
     if Push is not None:
         n = scoped(Push.objects.filter(campaign=campaign, status="failed"), "library_id").count()
         if n:
-            items.append({"kind": "failed_pushes", "count": n, "url": "/wechat/",
+            items.append({"kind": "failed_pushes", "count": n, "url": "/admin/wechat/push/",
                           "label": f"{n} 条推送发送失败 pushes failed"})
     return items
 
@@ -813,7 +816,7 @@ def judges_behind_schedule(campaign: Campaign, in_scope: set[int] | None, *, at:
             share = row["done"] / row["n"] if row["n"] else 1.0
             overdue = rnd.closes_at is not None and at >= rnd.closes_at and row["done"] < row["n"]
             if overdue or share + 0.10 < elapsed:
-                out.append({"round": rnd.title, "judge": row["judge__user__display_name"] or row["judge__user__username"],
+                out.append({"round": rnd.title, "round_id": rnd.pk, "judge": row["judge__user__display_name"] or row["judge__user__username"],
                             "done": row["done"], "assigned": row["n"], "expected_share": round(elapsed * 100)})
     return out
 

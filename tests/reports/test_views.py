@@ -137,6 +137,7 @@ def test_dashboard_lists_attention_and_headline(nye_visits, client, organizer):
     assert "2 件作品待审核" in html  # c2 and c3 entries: ready, pending moderation
     assert "1 位评委进度落后" in html and "评委甲" in html  # 1 of 2 done at 80% of the time
     assert "评委乙" not in html  # judge B finished
+    assert 'href="/entries/moderation/"' in html and f'href="/judging/rounds/{nye_visits.round.pk}/progress/"' in html
     assert 'data-kind="appeals"' not in html
 
 
