@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
 
-from wechat import crypto, handlers, services
+from wechat import crypto, handlers, selectors, services
 
 log = logging.getLogger(__name__)
 
@@ -37,13 +37,17 @@ def _safe_mode(request: HttpRequest) -> bool:
 def process_batch(batch: list[dict]) -> list[str]:
     """Decide each reply (reads only), record the batch once (one transaction), queue the drain."""
     items = []
-    for fields in batch:
-        try:
-            reply_text = handlers.reply_for(fields)
-        except Exception:
-            log.exception("wechat reply failed; answering without content")
-            reply_text = ""
-        items.append((fields, reply_text))
+    selectors.prefetch_followers([fields["FromUserName"] for fields in batch])
+    try:
+        for fields in batch:
+            try:
+                reply_text = handlers.reply_for(fields)
+            except Exception:
+                log.exception("wechat reply failed; answering without content")
+                reply_text = ""
+            items.append((fields, reply_text))
+    finally:
+        selectors.prefetch_clear()
     results = services.inbound_record_many(items=items)
     if any(first for _, first in results):
         services.inbound_drain_soon()  # the effects (writes, API calls) run in the drain task

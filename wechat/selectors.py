@@ -1,5 +1,6 @@
 """Reads for the WeChat adapter: which campaign a message is about, keywords, open events."""
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -184,8 +185,23 @@ def eligible_child_ids(user_id: int, event: Event) -> list[int]:
     return [c for c in children if c in registered] or children
 
 
+_batch = threading.local()
+
+
+def prefetch_followers(openids: list[str]) -> None:
+    """Read the linked guardians of a whole batch of deliveries in one query (callback writer)."""
+    _batch.users = dict(Follower.objects.filter(openid__in=set(openids)).values_list("openid", "user_id"))
+
+
+def prefetch_clear() -> None:
+    _batch.users = None
+
+
 def follower_user_id(openid: str) -> int | None:
     """The linked guardian's id (None: unknown follower or not linked); one narrow query."""
+    users = getattr(_batch, "users", None)
+    if users is not None:
+        return users.get(openid)
     return Follower.objects.filter(openid=openid).values_list("user_id", flat=True).first()
 
 

@@ -114,7 +114,7 @@ def voice_submit(voice_id: int) -> str:
     from submissions.services import entry_submit
 
     with transaction.atomic():
-        voice = VoiceMessage.objects.select_for_update().select_related("follower__user").get(pk=voice_id)
+        voice = VoiceMessage.objects.select_for_update(of=("self",)).select_related("follower__user").get(pk=voice_id)
         if voice.status == VoiceMessage.Status.SUBMITTED or not _ready_to_submit(voice):
             return voice.status
         event = Event.objects.select_related("campaign").get(pk=voice.event_id)
