@@ -14,6 +14,22 @@ def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+REPORT_LIBRARIES = {"NLC", "P-HN", "P-HE", "C-HN-CS", "X-HN-CSX", "C-HN-ZZ", "C-HE-SJZ", "X-HE-PS"}
+
+
+@pytest.fixture
+def libraries(db, corpus):
+    """The rows of the real library tree these tests use (a 459-row import per test is too slow)."""
+    from campaigns.library_import import libraries_import
+    from campaigns.models import Library
+
+    source = corpus / "data" / "libraries.csv"
+    lines = source.read_text(encoding="utf-8").splitlines()
+    kept = [lines[0]] + [line for line in lines[1:] if line.split(",")[0] in REPORT_LIBRARIES]
+    libraries_import(path=source, content="\n".join(kept).encode())
+    return {lib.code: lib for lib in Library.objects.all()}
+
+
 @pytest.fixture
 def nye(libraries, make_user):
     from campaigns.models import Campaign, CampaignLibrary, Child, Registration, Stage
