@@ -265,3 +265,20 @@ def test_openapi_documents_the_campaigns_api(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/campaigns/", "/api/v1/campaigns/libraries", "/api/v1/campaigns/registrations",
             "/api/v1/campaigns/{slug}"} <= set(schema["paths"])
+
+
+@pytest.mark.django_db
+def test_organizer_admin_forms_open(client, libraries, organizer, world):
+    client.force_login(organizer(libraries["P-HN"]))
+    page = client.get("/admin/campaigns/campaign/add/").content.decode()
+    assert 'name="lead_library"' in page
+    response = client.post(f"/admin/campaigns/library/{libraries['C-HN-CS'].pk}/change/",
+                           {"name": "长沙图书馆（新馆）", "province": "湖南"})
+    assert response.status_code == 302
+    libraries["C-HN-CS"].refresh_from_db()
+    assert libraries["C-HN-CS"].name == "长沙图书馆（新馆）" and libraries["C-HN-CS"].parent.code == "P-HN"
+    response = client.post(f"/admin/campaigns/library/{libraries['P-HE'].pk}/change/",
+                           {"name": "改名", "province": "河北"})
+    libraries["P-HE"].refresh_from_db()
+    assert libraries["P-HE"].name == "河北省图书馆"
+    assert client.get(f"/admin/campaigns/child/{world['children']['C-HN-CS'].pk}/delete/").status_code == 403
