@@ -245,3 +245,31 @@ def test_ineligible_submissions_raise_user_facing_errors(contest, family, tree, 
         services.entry_submit(event=quiz, child=family[1], uploaded_file=None, channel="web", idempotency_key="",
                               submitted_by=family[0], text="x")
     assert exc.value.code == "not_an_entry_event"
+
+
+def test_deleting_a_child_removes_entries_and_their_files(corpus, contest, family, guardian_client,
+                                                          django_capture_on_commit_callbacks):
+    from campaigns.services import child_delete
+
+    _, events = contest
+    entry_id = api_submit(guardian_client, events["photo"], family[1], corpus / "images" / "photo.webp",
+                          key="d").json()["id"]
+    services.entry_process(entry_id)
+    entry = Entry.objects.get(pk=entry_id)
+    names = [entry.original.name, entry.playback.name, entry.thumbnail.name]
+    assert all(default_storage.exists(name) for name in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        child_delete(child=family[1], actor=family[0])
+    assert not Entry.objects.filter(pk=entry_id).exists()
+    assert not any(default_storage.exists(name) for name in names)
+
+
+def test_the_api_is_documented_in_openapi(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    paths = schema["paths"]
+    for path in ("/api/v1/submissions/entries", "/api/v1/submissions/entries/{entry_id}",
+                 "/api/v1/submissions/entries/{entry_id}/withdraw", "/api/v1/submissions/events/{event_id}/gallery"):
+        assert path in paths, path
+    create = paths["/api/v1/submissions/entries"]["post"]
+    assert "multipart/form-data" in create["requestBody"]["content"]
+    assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in create["parameters"])
