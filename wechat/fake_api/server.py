@@ -15,6 +15,7 @@ made from a synthetic Mandarin reading of 静夜思 (the test corpus's recording
 libopencore_amrnb / libspeex encoders."""
 
 import argparse
+import html
 import json
 import secrets
 import threading
@@ -400,7 +401,14 @@ class Handler(BaseHTTPRequestHandler):
         with self.state.lock:
             self.state.codes[code] = {"openid": openid, "used": False, "scope": query.get("scope", "snsapi_base")}
         sep = "&" if "?" in redirect else "?"
-        self._send(302, b"", "text/plain", {"Location": f"{redirect}{sep}{urlencode({'code': code, 'state': query.get('state', '')})}"})
+        target = f"{redirect}{sep}{urlencode({'code': code, 'state': query.get('state', '')})}"
+        # WeChat's authorize page navigates by script (a 302 would keep "#wechat_redirect" in the URL).
+        quoted = html.escape(target, quote=True)
+        page = (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>微信授权（模拟）</title>'
+                f'<meta http-equiv="refresh" content="0;url={quoted}"></head><body>'
+                f'<p>模拟微信授权：以 {html.escape(openid)} 登录。<a href="{quoted}">继续 Continue</a></p>'
+                f"<script>location.replace({json.dumps(target)})</script></body></html>")
+        self._send(200, page.encode("utf-8"), "text/html; charset=utf-8")
 
     def sns_token(self, query, body, raw):
         problem = self._credentials_ok(query.get("appid", ""), query.get("secret", ""))
