@@ -463,3 +463,16 @@ def test_branch_attribution_survives_logging_in(client, guardian, libraries):
     assert response.url == f"/c/{campaign.slug}/register/"
     client.post(response.url, {"child": child.pk})
     assert Registration.objects.get(child=child).library.code == "X-HN-CSX"
+
+
+@pytest.mark.django_db
+def test_library_options_are_escaped(family_client, libraries):
+    from campaigns.models import Library
+
+    Library.objects.filter(code="C-HN-CS").update(name='长沙<script>alert("x")</script>馆')
+    page = family_client.get("/family/children/add/").content.decode()
+    select = page.split('id="id_library"')[1].split("</select>")[0]
+    assert "<script>" not in select and "长沙&lt;script&gt;" in select
+    edit = family_client.post("/family/children/add/", {"province": "湖南", "pick_province": "1",
+                                                        "library": str(libraries["C-HN-CS"].pk)}).content.decode()
+    assert f'<option value="{libraries["C-HN-CS"].pk}" selected>' in edit
