@@ -19,7 +19,8 @@ def make_campaign(libraries, *, slug="tongyin-test", codes=None, age_groups=((6,
     campaign = Campaign.objects.create(slug=slug, title=title, title_en="Children's recitation (test)",
                                        theme="童声诵读经典诗词", rules="每个孩子提交一件作品。",
                                        lead_library=libraries[lead])
-    start = min(now - timedelta(days=1), datetime(year, 6, 1, tzinfo=TZ)) \
+    # Entries open since earlier this year (never last year: ages are counted in the year entries open).
+    start = max(datetime(year, 1, 1, tzinfo=TZ), min(now - timedelta(days=1), datetime(year, 6, 1, tzinfo=TZ))) \
         if now.astimezone(TZ).year == year else datetime(year, 6, 1, tzinfo=TZ)
     Stage.objects.create(campaign=campaign, kind="published", starts_at=start - timedelta(days=10), ends_at=start)
     Stage.objects.create(campaign=campaign, kind="entries_open", starts_at=start,
