@@ -79,7 +79,7 @@ def check_duration(duration: float, limits: MediaLimits, *, voiced: bool = False
 
 
 def _start_encoder(out: Path) -> subprocess.Popen:
-    """Started early so its start-up overlaps probing and decoding; it waits for PCM on stdin."""
+    """Started before decoding so its start-up overlaps it; it waits for PCM on stdin."""
     return subprocess.Popen(
         [ffmpeg_path(), "-v", "error", "-nostdin", "-y", "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
          "-c:a", "libmp3lame", "-b:a", BITRATE, "-map_metadata", "-1", str(out)],
@@ -88,9 +88,8 @@ def _start_encoder(out: Path) -> subprocess.Popen:
 
 
 def start_decoder(path: Path, limits: MediaLimits) -> subprocess.Popen:
-    """ffmpeg decoding to 16-bit mono PCM on a pipe, started while ffprobe looks at the file (both
-    cores busy at once). Nothing is read from it before the probe's verdict: a refused file is never
-    decoded beyond what fits in the pipe (~2 s of audio) before the decoder is killed."""
+    """ffmpeg decoding to 16-bit mono PCM on a pipe, capped at the event's maximum duration.
+    Started only after the probe accepted the file (a too-long file is refused without decoding)."""
     cap = (limits.max_seconds or 3600) + 1
     return subprocess.Popen(
         [ffmpeg_path(), "-v", "error", "-nostdin", "-i", str(path), "-t", str(cap), "-vn", "-map", "0:a:0",
@@ -159,10 +158,12 @@ def process(path: Path, limits: MediaLimits, workdir: Path):
 
     configure_pydub()
     out = workdir / "playback.mp3"
+    data, probed = check_file(path, limits)  # the verdict from the probe alone comes first, and cheaply
+    # The encoder starts now and waits for PCM on stdin: its start-up overlaps the decoding.
     encoder = _start_encoder(out)
-    decoder = start_decoder(path, limits) if path.stat().st_size else None
+    decoder = None
     try:
-        data, probed = check_file(path, limits)
+        decoder = start_decoder(path, limits)
         segment = read_decoded(decoder)
         samples = np.frombuffer(segment.raw_data, dtype=np.int16)
         full_seconds = len(samples) / RATE
