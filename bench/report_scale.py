@@ -68,15 +68,19 @@ def column_defaults(model, overrides: dict[str, str]) -> tuple[list[str], list[s
 
 
 def bulk_insert(cursor, model, count: int, overrides: dict[str, str]) -> None:
+    """INSERT … SELECT over generate_series; each row has `n` and one random moment `at`."""
     columns, values = column_defaults(model, overrides)
     cursor.execute(
         f'INSERT INTO {model._meta.db_table} ({", ".join(columns)}) '
-        f'SELECT {", ".join(values)} FROM generate_series(1, {count}) AS g(n)'
+        f'SELECT {", ".join(values)} FROM (SELECT n, {WHEN} AS at FROM generate_series(1, {count}) AS s(n)) AS g'
     )
 
 
 # A day number per row (1 = 2027-01-20): a triangular distribution peaking on day 17, 除夕 2027-02-05.
 DAY_EXPR = "(17 + round((random() - random()) * 15))::int"
+WHEN = (f"timestamptz '2027-01-19 16:00:00+00' + ({DAY_EXPR} - 1) * interval '1 day'"
+        " + random() * interval '1 day'")
+LOCAL_DAY = "(at AT TIME ZONE 'Asia/Shanghai')::date"
 
 
 def build() -> dict:
@@ -86,7 +90,7 @@ def build() -> dict:
 
     from campaigns.library_import import libraries_import
     from campaigns.models import Campaign, CampaignLibrary, Child, Library, Registration, Stage, User
-    from events.models import Event, QuizAttempt
+    from events.models import Event, QuizAttempt, QuizResult
     from judging.models import Like
     from reports.models import VisitorDay
     from submissions.models import Entry
@@ -105,8 +109,7 @@ def build() -> dict:
     recite = Event.objects.create(campaign=campaign, slug="recite", kind="recitation", title="诵读", position=2)
     guardian = User.objects.create_user(username="bench-guardian", password="x" * 12)
     lib_array = "ARRAY[" + ",".join(map(str, libs)) + "]"
-    start = "timestamptz '2027-01-19 16:00:00+00'"
-    when = f"{start} + ({DAY_EXPR} - 1) * interval '1 day' + random() * interval '1 day'"
+    when = "at"
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.42)")
         bulk_insert(cursor, Child, N_CHILDREN, {
@@ -122,10 +125,19 @@ def build() -> dict:
         })
         bulk_insert(cursor, QuizAttempt, N_ATTEMPTS, {
             "event_id": str(quiz.pk), "child_id": child, "library_id": child_lib, "token": "'t' || n",
-            "practice": "n % 50 = 0", "status": "'finished'", "local_date": "current_date", "started_at": when,
+            "practice": "n % 50 = 0", "status": "'finished'", "local_date": LOCAL_DAY, "started_at": when,
             "deadline": "now()", "finished_at": "now()", "question_count": "20", "answered_count": "20",
             "correct_count": "n % 21", "score": "(n::bigint * 37) % 2000", "total_time_ms": "(n::bigint * 13) % 400000",
         })
+        # Each child's best paper per quiz, as the quiz app keeps it (leaderboards read only this).
+        columns, values = column_defaults(QuizResult, {
+            "event_id": "a.event_id", "child_id": "a.child_id", "library_id": "a.library_id", "best_attempt_id": "a.id",
+            "score": "a.score", "total_time_ms": "a.total_time_ms", "finished_at": "a.finished_at", "attempts": "1",
+            "completed": "true"})
+        cursor.execute(
+            f"INSERT INTO {QuizResult._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} FROM "
+            f"(SELECT DISTINCT ON (event_id, child_id) * FROM {QuizAttempt._meta.db_table} WHERE NOT practice "
+            f"ORDER BY event_id, child_id, score DESC) AS a")
         bulk_insert(cursor, Entry, N_ENTRIES, {
             "event_id": str(recite.pk), "child_id": child, "library_id": child_lib, "kind": "'audio'",
             "status": "(ARRAY['ready','ready','ready','received','rejected'])[1 + n % 5]",
@@ -136,7 +148,7 @@ def build() -> dict:
         first_entry = cursor.fetchone()[0]
         bulk_insert(cursor, Like, N_LIKES, {
             "entry_id": f"({first_entry} + (n::bigint * 7919) % {N_ENTRIES})", "voter_hash": "md5(n::text)",
-            "day": "current_date", "source": "'web'", "created_at": when, "voided": "n % 97 = 0",
+            "day": LOCAL_DAY, "source": "'web'", "created_at": when, "voided": "n % 97 = 0",
         })
         bulk_insert(cursor, VisitorDay, N_VISITOR_DAYS, {
             "campaign_id": str(campaign.pk), "library_id": f"CASE WHEN n % 5 = 0 THEN NULL ELSE ({lib_array})[1 + n % {len(libs)}] END",

@@ -229,14 +229,17 @@ def _as_date(value) -> date:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _tally(qs: QuerySet | None, *, library_field: str, day, event_field: str | None) -> Tally:
-    """Counts grouped by (library, local day, event) in one pass."""
+def _tally(qs: QuerySet | None, *, library_field: str, day, event_field: str | None, extra: Q | None = None) -> Tally:
+    """Counts grouped by (library, local day, event) in one pass (a small hash table: libraries × days)."""
     tally = Tally(Counter(), Counter(), Counter(), Counter(), 0)
     if qs is None:
         return tally
     fields = [library_field, "_day"] + ([event_field] if event_field else [])
-    names, rows = _fetch(qs.annotate(_day=day).values(*fields).annotate(_n=Count("pk")).order_by())
-    i_lib, i_day, i_n = names[library_field], names["_day"], names["_n"]
+    aggregates = {"_n": Count("pk")}
+    if extra is not None:
+        aggregates["_x"] = Count("pk", filter=extra)
+    names, rows = _fetch(qs.annotate(_day=day).values(*fields).annotate(**aggregates).order_by())
+    i_lib, i_day, i_n, i_x = names[library_field], names["_day"], names["_n"], names.get("_x")
     i_event = names[event_field] if event_field else None
     for row in rows:
         n = row[i_n]
@@ -244,6 +247,8 @@ def _tally(qs: QuerySet | None, *, library_field: str, day, event_field: str | N
         tally.per_day[_as_date(row[i_day])] += n
         if i_event is not None:
             tally.per_event[row[i_event]] += n
+            if i_x is not None:
+                tally.per_event_extra[row[i_event]] += row[i_x]
         tally.total += n
     return tally
 
@@ -363,7 +368,10 @@ def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
     event_ids = list(Event.objects.filter(campaign=campaign).values_list("pk", flat=True))
     triples: list[tuple] = []
     registrations = _scoped(Registration.objects.filter(campaign=campaign), scope, "library_id", in_scope)
-    reg = _tally_people(registrations, triples, event_field=None, day=TruncDate("created_at", tzinfo=tz))
+    reg = _tally(registrations, library_field="library_id", day=TruncDate("created_at", tzinfo=tz), event_field=None)
+    names, rows = _fetch(registrations.values("library_id", "child_id").order_by())  # one per child and campaign
+    i_lib, i_child = names["library_id"], names["child_id"]
+    triples.extend((row[i_lib], row[i_child], None) for row in rows)
 
     Entry = entry_model()
     entries = None
@@ -376,9 +384,18 @@ def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
     attempts = None
     if Attempt is not None:
         attempts = _scoped(Attempt.objects.filter(event_id__in=event_ids, practice=False), scope, "library_id", in_scope)
-    att = _tally_people(attempts, triples, event_field="event_id", extra=~Q(status="open"),
-                        day=F("local_date") if Attempt and _has(Attempt, "local_date")
-                        else TruncDate("started_at", tzinfo=tz), day_separately=True)
+    att_day_expr = F("local_date") if Attempt and _has(Attempt, "local_date") else TruncDate("started_at", tzinfo=tz)
+    att = _tally(attempts, library_field="library_id", day=att_day_expr, event_field="event_id", extra=~Q(status="open"))
+    # Quiz participants: a child with a result (a finished paper) in that quiz — one row per child
+    # and quiz, far fewer than the attempts; without the results table, the attempts themselves.
+    QuizResult = quiz_result_model()
+    if attempts is not None and QuizResult is not None:
+        results = _scoped(QuizResult.objects.filter(event_id__in=event_ids), scope, "library_id", in_scope)
+        names, rows = _fetch(results.values("library_id", "child_id", "event_id").order_by())
+        order = [names["library_id"], names["child_id"], names["event_id"]]
+        triples.extend((row[order[0]], row[order[1]], row[order[2]]) for row in rows)
+    elif attempts is not None:
+        _tally_people(attempts, triples, event_field="event_id", day=att_day_expr, day_separately=True)
 
     Like = like_model()
     likes = None
@@ -402,6 +419,7 @@ def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
         children_by_lib[lib].add(child)
         if event_id is not None:
             children_by_event[event_id].add(child)
+    del triples
     everyone = set().union(*children_by_lib.values()) if children_by_lib else set()
     participants_total = len(everyone)
 
