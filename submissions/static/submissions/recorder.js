@@ -129,6 +129,12 @@
           return;
         }
         say("已提交，正在处理… Submitted, processing…");
+        // A later submission from this page is a new one (it replaces this entry), not a retry.
+        var keyInput = form.querySelector("input[name=idempotency_key]");
+        if (keyInput) {
+          keyInput.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID().replace(/-/g, "")
+            : String(Date.now()) + Math.random().toString(16).slice(2);
+        }
         progressBox.hidden = false;
         progressBox.dataset.entryId = res.body.id;
         var link = progressBox.querySelector("a[data-entry-link]");
