@@ -137,6 +137,8 @@
         }
         progressBox.hidden = false;
         progressBox.dataset.entryId = res.body.id;
+        var mediaBox = progressBox.querySelector("[data-media]");
+        if (mediaBox) { mediaBox.innerHTML = ""; delete mediaBox.dataset.filled; }
         var link = progressBox.querySelector("a[data-entry-link]");
         if (link) { link.href = res.body.url; }
         window.ShuxiangEntry.watch(progressBox);
