@@ -155,3 +155,27 @@ def test_jssdk_signature(client, fake_wechat):
     raw = f"jsapi_ticket={cached}&noncestr={data['nonceStr']}&timestamp={data['timestamp']}&url=http://testserver/entries/record/"
     assert data["signature"] == hashlib.sha1(raw.encode()).hexdigest()
     assert client.get("/wechat/jssdk/signature/", {"url": "http://evil.example/"}).status_code == 400
+
+
+def test_snsapi_userinfo_fetches_the_nickname(client, fake_wechat):
+    from urllib.parse import parse_qs, urlsplit
+
+    authorize = client.get("/wechat/oauth/start/", {"next": "/family/", "scope": "snsapi_userinfo"})
+    params = parse_qs(urlsplit(authorize["Location"]).query)
+    assert params["scope"] == ["snsapi_userinfo"]
+    code = fake_wechat.oauth_code("oProfile00000000000000000001", scope="snsapi_userinfo")
+    response = client.get("/wechat/oauth/callback/", {"code": code, "state": params["state"][0]})
+    client.post(response["Location"], {"choice": "new", "next": "/family/"})
+    follower = Follower.objects.get(openid="oProfile00000000000000000001")
+    assert follower.nickname == "微信家长" and follower.user.display_name == "微信家长"
+    assert fake_wechat.calls("/sns/userinfo") == 1
+
+
+def test_subscription_account_replies_carry_a_signed_link(client, settings, campaign, tasks):
+    from tests.wechat.test_callback import post, reply_fields
+    from wechat.simulator import message_xml
+
+    settings.WECHAT_ACCOUNT_TYPE = "subscription"
+    content = reply_fields(post(client, message_xml("text", OPENID, text="我的作品"), tasks=tasks))["Content"]
+    assert "/wechat/login/" in content and "/wechat/oauth/" not in content
+    assert client.get("/wechat/oauth/start/").status_code == 200  # explains how to log in instead
