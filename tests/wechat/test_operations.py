@@ -112,3 +112,28 @@ def test_admin_shows_what_to_do_for_a_quota_error(client, libraries, organizer):
     client.force_login(organizer(libraries["P-HN"]))
     page = client.get(f"/admin/wechat/push/{push.id}/change/").content.decode()
     assert "45009" in page and "清零" in page and "Daily API quota" in page
+
+
+def test_organizer_composes_and_previews_a_push_in_the_admin(client, libraries, organizer, tasks, fake_wechat):
+    Follower.objects.create(openid="oTester", subscribed=True, is_tester=True, library=libraries["P-HN"])
+    client.force_login(organizer(libraries["P-HN"]))
+    assert client.get("/admin/wechat/push/add/").status_code == 200
+    data = {
+        "library": libraries["C-HN-CS"].id, "title": "周末诵读会", "audience_tag": "", "delivery": "auto",
+        "scheduled_at_0": "", "scheduled_at_1": "",
+        "articles-TOTAL_FORMS": "1", "articles-INITIAL_FORMS": "0", "articles-MIN_NUM_FORMS": "0",
+        "articles-MAX_NUM_FORMS": "8", "articles-0-position": "0", "articles-0-title": "周末来图书馆读诗",
+        "articles-0-author": "长沙图书馆", "articles-0-digest": "", "articles-0-link": "/c/x/",
+        "articles-0-content": '<p>欢迎<script>alert(1)</script></p><img src="x" onerror="alert(1)">',
+    }
+    response = client.post("/admin/wechat/push/add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    push = Push.objects.get(title="周末诵读会")
+    article = push.articles.get()
+    assert "<script" not in article.content and "onerror" not in article.content and push.status == "draft"
+    with tasks.capture(execute=True):
+        client.post("/admin/wechat/push/", {"action": "send_preview", "_selected_action": [push.id]})
+    tasks.run()
+    assert [r["body"]["touser"] for r in fake_wechat.requests("/cgi-bin/message/mass/preview")] == ["oTester"]
+    push.refresh_from_db()
+    assert push.preview_sent_at and push.draft_media_id and push.status == "draft"
