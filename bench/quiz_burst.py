@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "shuxiang_bench_quiz"
-REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 QUESTIONS = 10
 
 

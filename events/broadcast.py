@@ -12,12 +12,14 @@ finish in the web process (see docs/quizzes.md)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
 
 from asgiref.sync import SyncToAsync, async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +53,9 @@ async def _send(event_id: int) -> None:
     if payload is None:
         return
     _last_sent[event_id] = time.monotonic()
-    await layer.group_send(leaderboard_group(event_id), {"type": "board.update", "board": payload})
+    # Serialised once here, not once per subscriber: a thousand sockets get the same bytes.
+    text = json.dumps({"type": "board", "board": payload}, ensure_ascii=False, cls=DjangoJSONEncoder)
+    await layer.group_send(leaderboard_group(event_id), {"type": "board.update", "text": text})
 
 
 async def _flush_later(event_id: int, delay: float) -> None:

@@ -3,15 +3,21 @@ the database through selectors and services; the channel layer only carries noti
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 
 from config.errors import UserFacingError
 from events import live
 from events.broadcast import leaderboard_group
 from events.models import Event, LiveSession
+
+logger = logging.getLogger(__name__)
 
 
 @database_sync_to_async
@@ -22,8 +28,67 @@ def _board(event_id: int) -> dict | None:
     return leaderboard_payload(event) if event else None
 
 
+class BoardHub:
+    """Per-process fan-out of board updates. Each process joins an event's group once (one
+    channel) and hands each update to its local sockets, so a broadcast costs the channel layer
+    one message per process instead of one per subscriber (1,000 phones → 1 Redis message)."""
+
+    REFRESH = 600  # seconds: re-join the group well within channels-redis' group_expiry
+
+    def __init__(self):
+        self.subscribers: dict[int, set] = {}
+        self.relays: dict[int, tuple[str, asyncio.Task, float]] = {}
+
+    async def join(self, event_id: int, consumer) -> None:
+        layer = get_channel_layer()
+        self.subscribers.setdefault(event_id, set()).add(consumer)
+        relay = self.relays.get(event_id)
+        if relay is None:
+            channel = await layer.new_channel()  # the default prefix: channels-redis reads one key per process
+            await layer.group_add(leaderboard_group(event_id), channel)
+            task = asyncio.get_running_loop().create_task(self._relay(event_id, channel))
+            self.relays[event_id] = (channel, task, time.monotonic())
+        elif time.monotonic() - relay[2] > self.REFRESH:
+            await layer.group_add(leaderboard_group(event_id), relay[0])
+            self.relays[event_id] = (relay[0], relay[1], time.monotonic())
+
+    async def leave(self, event_id: int, consumer) -> None:
+        subscribers = self.subscribers.get(event_id, set())
+        subscribers.discard(consumer)
+        if not subscribers and event_id in self.relays:
+            channel, task, _ = self.relays.pop(event_id)
+            task.cancel()
+            await get_channel_layer().group_discard(leaderboard_group(event_id), channel)
+
+    async def _relay(self, event_id: int, channel: str) -> None:
+        layer = get_channel_layer()
+        while True:
+            message = await layer.receive(channel)
+            if message.get("type") != "board.update":
+                continue
+            for consumer in list(self.subscribers.get(event_id, ())):
+                try:
+                    await consumer.send(text_data=message["text"])
+                except Exception:  # a socket closing under us: its disconnect cleans up
+                    logger.debug("board push to a closing socket dropped", exc_info=True)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, BoardHub] = {}
+
+
+def board_hub() -> BoardHub:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        for stale in [known for known in _hubs if known.is_closed()]:
+            del _hubs[stale]
+        hub = _hubs[loop] = BoardHub()
+    return hub
+
+
 class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
-    """ws/events/quiz/<event_id>/board/: the board now, then each batched update."""
+    """ws/events/quiz/<event_id>/board/: the board now (re-read on every connect), then each
+    batched update relayed by this process's BoardHub."""
 
     async def connect(self):
         self.event_id = int(self.scope["url_route"]["kwargs"]["event_id"])
@@ -31,16 +96,13 @@ class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
         if board is None:
             await self.close(code=4404)
             return
-        await self.channel_layer.group_add(leaderboard_group(self.event_id), self.channel_name)
         await self.accept()
+        await board_hub().join(self.event_id, self)
         await self.send_json({"type": "board", "board": board})
 
     async def disconnect(self, code):
         if hasattr(self, "event_id"):
-            await self.channel_layer.group_discard(leaderboard_group(self.event_id), self.channel_name)
-
-    async def board_update(self, message):
-        await self.send_json({"type": "board", "board": message["board"]})
+            await board_hub().leave(self.event_id, self)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
