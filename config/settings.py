@@ -116,7 +116,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "group_expiry": 3600},
+            # redis-py ≥ 6 reads with a 5 s socket timeout, exactly channels-redis' 5 s BZPOPMIN block:
+            # under load the read times out and the consumer dies. Give reads room (docs/quizzes.md).
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1500,
+                       "group_expiry": 3600},
         }
     }
 else:
