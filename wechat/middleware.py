@@ -21,9 +21,9 @@ class WeChatLoginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (request.method == "GET" and in_wechat(request) and not request.user.is_authenticated
+        if (request.method == "GET" and request.path == reverse("login") and in_wechat(request)
                 and not request.GET.get("password") and account_has_oauth()
-                and request.path == reverse("login")):
+                and not request.user.is_authenticated):
             target = safe_next(request.GET.get("next"))
             return redirect(reverse("wechat:oauth_start") + "?" + urlencode({"next": target}))
         return self.get_response(request)
