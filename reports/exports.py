@@ -105,9 +105,10 @@ def report_tables(figures: dict) -> list[Table]:
                for q in figures["quiz"] for t in q["top"]]),
         Table("judging", "评审进度 Judging",
               ["轮次 Round", "状态 Status", "作品 Entries", "评委 Judges", "评分任务 Assignments", "已完成 Done",
-               "进度% Progress"],
-              [[r["title"], r["status"], r["entries"], r["judges"], r["assignments"], r["assignments_done"],
-                r["progress"]] for r in figures["judging"]["rounds"]]),
+               "进度% Progress", "成绩 Results", "晋级 Advanced", "获奖 Awarded", "平均最终分 Average final"],
+              [[r["title"], r["status_label"], r["entries"], r["judges"], r["assignments"], r["assignments_done"],
+                r["progress"], r["results"], r["advanced"], r["awarded"], r["average_final"]]
+               for r in figures["judging"]["rounds"]]),
         Table("awards", "获奖 Awards",
               ["奖项 Award", "数量 Count"], [[t["tier"], t["count"]] for t in figures["awards"]["tiers"]]),
     ]

@@ -718,6 +718,15 @@ def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
             qs = qs.filter(entry__library_id__in=in_scope)
         agg = qs.aggregate(n=Count("pk"), done=Count("pk", filter=Q(state="submitted")),
                            entries=Count("entry_id", distinct=True), judges=Count("judge_id", distinct=True))
+        results = {"results": 0, "advanced": 0, "awarded": 0, "average_final": None}
+        Result = _model("judging", "Result")
+        if Result is not None:
+            rq = Result.objects.filter(round=rnd)
+            if scope.library is not None:
+                rq = rq.filter(entry__library_id__in=in_scope)
+            r = rq.aggregate(results=Count("pk"), advanced=Count("pk", filter=Q(advanced=True)),
+                             awarded=Count("pk", filter=~Q(award_key="")), average_final=Avg("final_score"))
+            results = {**r, "average_final": round(r["average_final"], 2) if r["average_final"] is not None else None}
         rounds.append({
             "key": rnd.key, "title": rnd.title, "event": rnd.event.slug, "scope": rnd.scope,
             "status": rnd.status, "status_label": str(rnd.get_status_display()),
@@ -726,6 +735,7 @@ def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
             "entries": agg["entries"], "judges": agg["judges"],
             "assignments": agg["n"], "assignments_done": agg["done"],
             "progress": round(100 * agg["done"] / agg["n"], 1) if agg["n"] else None,
+            **results,
         })
     return {"available": True, "rounds": rounds}
 

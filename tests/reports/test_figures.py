@@ -114,6 +114,7 @@ def test_judging_progress_and_awards(nye_visits):
     (rnd,) = f["judging"]["rounds"]
     assert (rnd["assignments"], rnd["assignments_done"], rnd["progress"]) == (3, 2, 66.7)  # withdrawn excluded
     assert (rnd["entries"], rnd["judges"]) == (3, 2)
+    assert (rnd["results"], rnd["awarded"], rnd["advanced"]) == (3, 2, 0)
     assert {(t["key"], t["count"]) for t in f["awards"]["tiers"]} == {("zhuangyuan", 1), ("daren", 1)}
     assert sorted(w["library_code"] for w in f["awards"]["winners"]) == ["C-HE-SJZ", "X-HN-CSX"]
 
