@@ -36,11 +36,12 @@ class ReportCountersConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.accept()
         self.last = None
-        await self.send_counters()
+        await self.send_counters(fresh=True)
         self.loop = asyncio.ensure_future(self.refresh_loop())
 
-    async def send_counters(self):
-        data = await database_sync_to_async(live_counters)(self.report_scope)
+    async def send_counters(self, *, fresh: bool = False):
+        max_age = 0 if fresh else max(refresh_seconds() - 0.5, 0)
+        data = await database_sync_to_async(live_counters)(self.report_scope, max_age=max_age)
         comparable = {"headline": data["headline"], "today": data["today"]}
         if comparable != self.last:
             self.last = comparable
@@ -54,7 +55,7 @@ class ReportCountersConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         if content.get("refresh"):
             self.last = None
-            await self.send_counters()
+            await self.send_counters(fresh=True)
 
     async def disconnect(self, code):
         loop = getattr(self, "loop", None)

@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import Avg, Count, F, Max, Min, Q, QuerySet, Sum
@@ -763,17 +764,28 @@ def award_figures(scope: Scope, in_scope: set[int], libs: dict) -> dict:
     }
 
 
-def live_counters(scope: Scope) -> dict:
-    """The few numbers the report page refreshes live (cheap: no per-library fold)."""
+def live_counters(scope: Scope, *, max_age: float = 0) -> dict:
+    """The few numbers the report page refreshes live.
+
+    With `max_age`, a result computed by any worker in the last `max_age` seconds is reused (the
+    cache is shared), so many open report pages cost one computation per scope and interval."""
+    key = f"reports:live:{scope.campaign.pk}:{scope.library.code if scope.library else '*'}"
+    if max_age:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
     figures = campaign_figures(scope)
     today = timezone.localdate(timezone=scope.tz).isoformat()
     today_row = next((d for d in figures["days"] if d["date"] == today), None) or {}
-    return {
+    data = {
         "headline": figures["headline"],
         "today": {"date": today, "pv": today_row.get("pv", 0), "uv": today_row.get("uv", 0),
                   "participations": today_row.get("participations", 0)},
         "generated_at": figures["generated_at"],
     }
+    if max_age:
+        cache.set(key, data, max_age)
+    return data
 
 
 # --- the organizer dashboard ------------------------------------------------------------------------

@@ -54,3 +54,16 @@ async def test_out_of_scope_and_anonymous_are_refused(nye, organizer):
     connected, code = await comm.connect()
     assert not connected and code == 4404
     await sync_to_async(connections.close_all)()
+
+
+@pytest.mark.django_db
+def test_live_counters_are_shared_for_max_age(nye):
+    """Many open pages cost one computation per interval: the cache is shared by every worker."""
+    from campaigns.models import Registration
+    from reports.selectors import Scope, live_counters
+
+    scope = Scope(campaign=nye.campaign, library=nye.libraries["C-HN-CS"])
+    assert live_counters(scope, max_age=60)["headline"]["registrations"] == 3
+    Registration.objects.filter(child=nye.children["c2"]).delete()
+    assert live_counters(scope, max_age=60)["headline"]["registrations"] == 3  # reused within max_age
+    assert live_counters(scope)["headline"]["registrations"] == 2  # a fresh read
