@@ -39,6 +39,10 @@ def test_provincial_organizer_reads_report_on_phone_and_downloads_xlsx(server, p
     server.start()
     server.shell(SEED.format(csv=corpus / "data" / "libraries.csv"))
     page = phone_page
+    # A family opens the Changsha branch page on a phone (counted through the real ASGI server;
+    # the headless browser's own user agent would be skipped as a robot).
+    page.set_extra_http_headers({"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.47"})
+    assert page.goto(server.url + "/c/nye-2027/lib/C-HN-CS/").status == 200
     page.goto(server.url + "/reports/c/nye-2027/")
     page.fill("input[name=username]", "org-hn")
     page.fill("input[name=password]", "Shuxiang-2027")
@@ -48,7 +52,7 @@ def test_provincial_organizer_reads_report_on_phone_and_downloads_xlsx(server, p
     # The province's subtree: Hunan's four registrations, not Hebei's.
     assert page.locator('[data-key="registrations"]').count() == 0
     assert page.locator('[data-key="participants"]').inner_text() == "4"
-    assert page.locator('[data-key="visits_pv"]').inner_text() == "28"  # 1 + 2 + … + 7
+    assert page.locator('[data-key="visits_pv"]').inner_text() == "29"  # 1 + 2 + … + 7 seeded, + the visit above
     assert page.locator("svg.chart").count() >= 2
     assert "峰值 Peak 02-07" in page.locator("svg.chart").nth(1).inner_html()  # the visits chart marks its peak
     # Readable at 375 px: the page itself never scrolls sideways (wide tables scroll in their box).
@@ -61,5 +65,5 @@ def test_provincial_organizer_reads_report_on_phone_and_downloads_xlsx(server, p
     wb = load_workbook(io.BytesIO(open(download.path(), "rb").read()))
     summary = {row[0]: row[1] for row in wb["总览 Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["参与人数 Participants"] == 4
-    assert summary["访问量 Page views"] == 28
+    assert summary["访问量 Page views"] == 29
     assert summary["访问峰值日 Peak day (views)"] == "2027-02-07 (7)"
