@@ -59,6 +59,7 @@ def environment(tmp: Path, postgres: bool) -> dict:
             conn.execute(f"CREATE DATABASE {PG_DB}")
         env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
         env["REDIS_URL"] = REDIS
+        env.setdefault("DATABASE_POOL_MAX", "20")  # a burst of N requests must not open N connections
     return env
 
 

@@ -156,7 +156,7 @@ def leaderboard(request, event_id: int):
             if rank:
                 mine.append(rank)
     return render(request, "events/leaderboard.html", {
-        "event": event, "board": selectors.leaderboard_payload(event, limit=50), "mine": mine,
+        "event": event, "board": selectors.leaderboard_payload(event), "mine": mine,
         "can_export": request.user.is_authenticated and request.user.is_staff,
     })
 
