@@ -88,6 +88,12 @@ TEMPLATES = [
 SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "shuxiang.sqlite3"))
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    if os.environ.get("DATABASE_POOL_MAX"):
+        # Under ASGI every request runs in a new thread with its own connection: a burst of N
+        # requests opens N connections ("too many clients"). A pool bounds them (psycopg-pool).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 2, "max_size": int(os.environ["DATABASE_POOL_MAX"]), "timeout": 30}
 else:
     Path(SQLITE_PATH).parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
