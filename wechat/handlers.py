@@ -157,6 +157,8 @@ def apply(fields: dict) -> None:
                 media_id_16k=str(fields.get("MediaId16K", "") or ""), fmt=str(fields.get("Format", "amr") or "amr"),
                 msg_id=str(fields.get("MsgId", "")), event_id=plan["event"].id, child_id=plan["child_id"],
                 poem_id=plan["poem_id"],
+                poem_hint_id=None if plan["poem_id"] else selectors.poem_hint(plan["event"],
+                                                                             str(fields.get("Recognition") or "")),
             )
         return
     if msg_type != "event":

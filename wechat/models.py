@@ -87,6 +87,8 @@ class VoiceMessage(models.Model):
     event_id = models.IntegerField(null=True, blank=True)  # events.Event id (the open recitation event)
     child_id = models.IntegerField(null=True, blank=True)
     poem_id = models.IntegerField(null=True, blank=True)
+    # WeChat's speech recognition (often empty, never trusted): only preselects the poem on the page.
+    poem_hint_id = models.IntegerField(null=True, blank=True)
     audio = models.FileField(upload_to="wechat/voice/%Y/%m/", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
     entry_id = models.IntegerField(null=True, blank=True)

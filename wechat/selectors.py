@@ -248,3 +248,19 @@ def family_entries(user_id: int) -> list[dict]:
             "reason": row["message_zh"] if row["status"] == Entry.Status.REJECTED else "",
         })
     return rows
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text or "" if ch.isalnum())
+
+
+def poem_hint(event: Event, recognition: str) -> int | None:
+    """The event's poem whose first line WeChat's recognition text contains (a hint, never a choice)."""
+    heard = _plain(recognition)
+    if len(heard) < 4:
+        return None
+    for poem_id, lines in event.poems.values_list("id", "lines"):
+        first = _plain(lines[0]) if lines else ""
+        if first and first in heard:
+            return poem_id
+    return None

@@ -236,12 +236,13 @@ def inbound_drain(*, limit: int = 500) -> int:
 
 def voice_receive(*, follower: Follower, media_id: str, media_id_16k: str = "", fmt: str = "amr", msg_id: str = "",
                   event_id: int | None = None, source: str = VoiceMessage.Source.MESSAGE,
-                  child_id: int | None = None, poem_id: int | None = None) -> VoiceMessage:
+                  child_id: int | None = None, poem_id: int | None = None,
+                  poem_hint_id: int | None = None) -> VoiceMessage:
     """Keep the voice's media id and fetch it at once (WeChat deletes it after 3 days)."""
     voice, created = VoiceMessage.objects.get_or_create(
         source=source, media_id=media_id,
         defaults={"follower": follower, "media_id_16k": media_id_16k, "format": fmt, "msg_id": msg_id,
-                  "event_id": event_id, "child_id": child_id, "poem_id": poem_id},
+                  "event_id": event_id, "child_id": child_id, "poem_id": poem_id, "poem_hint_id": poem_hint_id},
     )
     if created:
         enqueue("wechat.tasks.voice_fetch", voice.id)

@@ -25,8 +25,9 @@ def test_voice_message_to_ready_entry_through_the_pipeline(client, corpus, campa
     client.force_login(follower.user)
     assert client.get("/wechat/voice/msg/24312345678901235/")["Location"] == f"/wechat/voice/{voice.id}/"
     page = client.get(f"/wechat/voice/{voice.id}/")
-    assert page.status_code == 200 and "静夜思" in page.content.decode()
     poem = Poem.objects.get(key="jingyesi")
+    assert voice.poem_hint_id == poem.id and voice.poem_id is None  # recognition only preselects
+    assert page.status_code == 200 and f'value="{poem.id}" selected' in page.content.decode()
     with tasks.capture(execute=True):
         response = client.post(f"/wechat/voice/{voice.id}/", {"child": follower.user.child.id, "poem": poem.id})
     assert response.status_code == 302
