@@ -206,3 +206,10 @@ def test_dashboard_attention_appeals(nye, client, organizer):
     assert "1 项申诉待处理" in html
     html = login(client, organizer(nye.libraries["P-HE"])).get("/reports/").content.decode()
     assert "申诉" not in html  # the appealed entry is not in Hebei
+
+
+def test_county_organizer_sees_their_county(nye_visits, client, organizer):
+    html = login(client, organizer(nye_visits.libraries["X-HN-CSX"])).get("/reports/c/nye-2027/").content.decode()
+    assert 'value="X-HN-CSX" selected' in html
+    assert 'data-key="participations">6<' in html  # c1: 2 attempts, c1 and c2 entries, 2 likes
+    assert client.get("/reports/c/nye-2027/?library=C-HN-CS").status_code == 403

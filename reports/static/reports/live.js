@@ -1,6 +1,13 @@
 // Live counters: the server re-reads the figures on connect and every few seconds; this only
 // replaces numbers. Reconnects with back-off; the page works (and prints) without it.
 (function () {
+  // Print every table, including the ones folded into <details> on screen.
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details:not([open])').forEach(function (d) { d.setAttribute('open', ''); d.dataset.printOpened = '1'; });
+  });
+  window.addEventListener('afterprint', function () {
+    document.querySelectorAll('details[data-print-opened]').forEach(function (d) { d.removeAttribute('open'); delete d.dataset.printOpened; });
+  });
   var root = document.querySelector('[data-ws]');
   if (!root || !('WebSocket' in window)) return;
   var status = document.querySelector('.live-status');
