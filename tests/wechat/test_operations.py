@@ -137,3 +137,16 @@ def test_organizer_composes_and_previews_a_push_in_the_admin(client, libraries, 
     assert [r["body"]["touser"] for r in fake_wechat.requests("/cgi-bin/message/mass/preview")] == ["oTester"]
     push.refresh_from_db()
     assert push.preview_sent_at and push.draft_media_id and push.status == "draft"
+
+
+def test_menu_command_creates_the_menu(campaign, fake_wechat, capsys):
+    campaign.config["wechat"]["menu"] = {"QUIZ": "quiz", "MY_ENTRIES": "my_entries"}
+    campaign.save()
+    call_command("wechat_menu", campaign.slug)
+    assert "Menu created" in capsys.readouterr().out
+    buttons = fake_wechat.requests("/cgi-bin/menu/create")[0]["body"]["button"]
+    assert [b["name"] for b in buttons] == ["答题", "我的作品", "活动主页"]
+    assert buttons[0] == {"type": "click", "name": "答题", "key": "QUIZ"}
+    fake_wechat.fail("/cgi-bin/menu/create", 48001)
+    with pytest.raises(Exception, match="48001"):
+        call_command("wechat_menu", campaign.slug)

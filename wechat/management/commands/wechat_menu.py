@@ -1,0 +1,50 @@
+"""Create the account's custom menu (自定义菜单) from a campaign file's `wechat.menu` section."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from campaigns.models import Campaign
+from wechat import client, links
+from wechat.client import WeChatAPIError
+from wechat.errors import explain
+from wechat.selectors import DEFAULT_MENU, campaign_menu
+
+LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", "campaign": "活动", "login": "登录"}
+
+
+def menu_buttons(campaign: Campaign) -> list[dict]:
+    configured = ((campaign.config or {}).get("wechat") or {}).get("menu")
+    merged = campaign_menu(campaign)
+    keys = list(configured) if isinstance(configured, dict) and configured else ["QUIZ", "REGISTER", "MY_ENTRIES"]
+    menu = {key: merged.get(key, DEFAULT_MENU.get(key)) for key in keys}
+    seen, buttons = set(), []
+    for key, action in menu.items():
+        if action in seen or action not in LABELS:
+            continue
+        seen.add(action)
+        buttons.append({"type": "click", "name": LABELS[action], "key": key})
+    buttons = buttons[:2]  # WeChat allows 3 top-level buttons: the third opens the campaign page
+    buttons.append({"type": "view", "name": "活动主页", "url": links.campaign_url(campaign)})
+    return buttons
+
+
+class Command(BaseCommand):
+    help = "创建公众号自定义菜单 Create the WeChat custom menu from a campaign's wechat.menu section"
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--dry-run", action="store_true", help="print the menu without calling WeChat")
+
+    def handle(self, *args, slug, dry_run, **options):
+        campaign = Campaign.objects.filter(slug=slug).first()
+        if campaign is None:
+            raise CommandError(f"没有这个活动 No campaign {slug!r}")
+        buttons = menu_buttons(campaign)
+        for button in buttons:
+            self.stdout.write(f"  {button['name']}: {button.get('key') or button.get('url')}")
+        if dry_run:
+            return
+        try:
+            client.post("/cgi-bin/menu/create", {"button": buttons})
+        except WeChatAPIError as exc:
+            raise CommandError(str(explain(exc.errcode, exc.errmsg))) from None
+        self.stdout.write(self.style.SUCCESS("菜单已创建 Menu created"))
