@@ -35,15 +35,20 @@ class EventAdmin(ScopedAdmin):
         if obj is None or action == "view":
             return super().organizer_may(request, action, obj)
         return user_can_manage_campaign(request.user, obj.campaign)
+
+
 # --- quizzes (答题): question banks with an upload form, attempts, results, live sessions ---------
 from django import forms as _forms  # noqa: E402
-from django.contrib import admin as _admin  # noqa: E402
 from django.contrib import messages as _messages  # noqa: E402
+from django.core.exceptions import PermissionDenied as _PermissionDenied  # noqa: E402
+from django.db.models import Q as _Q  # noqa: E402
 from django.shortcuts import get_object_or_404 as _get_object_or_404  # noqa: E402
 from django.shortcuts import redirect as _redirect  # noqa: E402
 from django.template.response import TemplateResponse as _TemplateResponse  # noqa: E402
 from django.urls import path as _path  # noqa: E402
 
+from campaigns.selectors import organizer_roots as _organizer_roots  # noqa: E402
+from campaigns.selectors import user_can_manage_library as _user_can_manage_library  # noqa: E402
 from events.models import LiveSession as _LiveSession  # noqa: E402
 from events.models import Question as _Question  # noqa: E402
 from events.models import QuestionBank as _QuestionBank  # noqa: E402
@@ -51,49 +56,66 @@ from events.models import QuizAttempt as _QuizAttempt  # noqa: E402
 from events.models import QuizResult as _QuizResult  # noqa: E402
 
 
+def _banks_visible(qs, user):
+    """Banks owned in the organizer's subtrees (theirs to edit) and by their ancestors (shared down)."""
+    q = _Q(pk__in=[])
+    for root in _organizer_roots(user):
+        parts = [p for p in root.path.split("/") if p]
+        ancestors = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+        q |= _Q(owner__path__startswith=root.path) | _Q(owner__path__in=ancestors)
+    return qs.filter(q)
+
+
+def _questions_visible(qs, user):
+    return qs.filter(bank__in=_banks_visible(_QuestionBank.objects.all(), user))
+
+
+def _live_visible(qs, user):
+    return qs.filter(_Q(host=user) | _Q(event__campaign__in=campaigns_visible_to(user).values("pk")))
+
+
+register_scope(_QuestionBank, function=_banks_visible)
+register_scope(_Question, function=_questions_visible)
+register_scope(_QuizAttempt, "library")
+register_scope(_QuizResult, "library")
+register_scope(_LiveSession, function=_live_visible)
+
+
 class QuestionImportForm(_forms.Form):
     file = _forms.FileField(label="题库文件 Bank file (.xlsx / .csv)",
                             help_text="列 Columns: id, type, stem, option_a–option_d, answer, difficulty, tags, explanation")
 
 
-def _bank_scope(request, qs):
-    from campaigns.selectors import organizer_roots
-
-    if request.user.is_superuser:
-        return qs
-    roots = organizer_roots(request.user)
-    from django.db.models import Q
-
-    q = Q(pk__in=[])
-    for root in roots:
-        parts = [p for p in root.path.split("/") if p]
-        ancestors = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
-        q |= Q(owner__path__startswith=root.path) | Q(owner__path__in=ancestors)
-    return qs.filter(q)
-
-
-class QuestionInline(_admin.TabularInline):
+class QuestionInline(admin.TabularInline):
     model = _Question
     extra = 0
     fields = ["external_id", "kind", "stem", "answer", "difficulty"]
+    readonly_fields = fields
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
-@_admin.register(_QuestionBank)
-class QuestionBankAdmin(_admin.ModelAdmin):
+@admin.register(_QuestionBank)
+class QuestionBankAdmin(ScopedAdmin):
+    """Organizers read the banks shared with them and edit / import into banks of their subtree."""
+
+    organizer_permissions = ("view", "change", "add")
     list_display = ["slug", "title", "owner", "question_count", "updated_at"]
     search_fields = ["slug", "title"]
-    autocomplete_fields = []
-    raw_id_fields = ["owner"]
     inlines = [QuestionInline]
     change_form_template = "admin/events/questionbank/change_form.html"
 
-    @_admin.display(description="题目数 Questions")
+    def organizer_may(self, request, action, obj=None):
+        if obj is None or action == "view":
+            return super().organizer_may(request, action, obj)
+        return _user_can_manage_library(request.user, obj.owner)
+
+    @admin.display(description="题目数 Questions")
     def question_count(self, obj):
         return obj.questions.count()
-
-    def get_queryset(self, request):
-        return _bank_scope(request, super().get_queryset(request).select_related("owner"))
 
     def get_urls(self):
         return [_path("<int:bank_id>/import/", self.admin_site.admin_view(self.import_view),
@@ -105,9 +127,7 @@ class QuestionBankAdmin(_admin.ModelAdmin):
 
         bank = _get_object_or_404(self.get_queryset(request), pk=bank_id)
         if not self.has_change_permission(request, bank):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied
+            raise _PermissionDenied
         errors = []
         form = QuestionImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
@@ -126,50 +146,33 @@ class QuestionBankAdmin(_admin.ModelAdmin):
         return _TemplateResponse(request, "admin/events/questionbank/import.html", context)
 
 
-@_admin.register(_Question)
-class QuestionAdmin(_admin.ModelAdmin):
+@admin.register(_Question)
+class QuestionAdmin(ScopedAdmin):
+    organizer_permissions = ("view", "change")
     list_display = ["external_id", "bank", "kind", "stem", "answer", "difficulty"]
-    list_filter = ["bank", "kind", "difficulty"]
+    list_filter = ["kind", "difficulty"]
     search_fields = ["external_id", "stem"]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request).select_related("bank")
-        return qs.filter(bank__in=_bank_scope(request, _QuestionBank.objects.all()))
+    def organizer_may(self, request, action, obj=None):
+        if obj is None or action == "view":
+            return super().organizer_may(request, action, obj)
+        return _user_can_manage_library(request.user, obj.bank.owner)
 
 
-@_admin.register(_QuizAttempt)
-class QuizAttemptAdmin(_admin.ModelAdmin):
+@admin.register(_QuizAttempt)
+class QuizAttemptAdmin(ScopedAdmin):
     list_display = ["event", "child", "library", "status", "practice", "score", "total_time_ms", "started_at"]
-    list_filter = ["status", "practice", "event"]
+    list_filter = ["status", "practice"]
     readonly_fields = [f.name for f in _QuizAttempt._meta.fields]
 
-    def get_queryset(self, request):
-        from campaigns.selectors import scope_queryset
 
-        return scope_queryset(super().get_queryset(request).select_related("event", "child", "library"),
-                              request.user, "library")
-
-    def has_add_permission(self, request):
-        return False
-
-
-@_admin.register(_QuizResult)
-class QuizResultAdmin(_admin.ModelAdmin):
+@admin.register(_QuizResult)
+class QuizResultAdmin(ScopedAdmin):
     list_display = ["event", "child", "library", "score", "total_time_ms", "finished_at", "attempts", "completed"]
-    list_filter = ["event"]
     readonly_fields = [f.name for f in _QuizResult._meta.fields]
 
-    def get_queryset(self, request):
-        from campaigns.selectors import scope_queryset
 
-        return scope_queryset(super().get_queryset(request).select_related("event", "child", "library"),
-                              request.user, "library")
-
-    def has_add_permission(self, request):
-        return False
-
-
-@_admin.register(_LiveSession)
-class LiveSessionAdmin(_admin.ModelAdmin):
+@admin.register(_LiveSession)
+class LiveSessionAdmin(ScopedAdmin):
     list_display = ["code", "event", "host", "state", "current_index", "created_at"]
     readonly_fields = ["code", "question_ids", "option_orders"]

@@ -133,3 +133,19 @@ def test_banks_are_shared_down_the_tree(tree):
     assert not bank_usable_by(provincial, tree["P-HE"]) and not bank_usable_by(provincial, tree["NLC"])
     assert list(banks_usable_by(tree["X-HN-CSX"])) == [provincial]
     assert list(banks_usable_by(tree["C-HE-SJZ"])) == []
+
+
+@pytest.mark.django_db
+def test_organizers_import_into_their_banks_and_read_shared_ones(client, tree, corpus, organizer):
+    national = QuestionBank.objects.create(slug="nat", title="国家题库", owner=tree["NLC"])
+    provincial = QuestionBank.objects.create(slug="hn", title="湖南题库", owner=tree["P-HN"])
+    hebei = QuestionBank.objects.create(slug="he", title="河北题库", owner=tree["P-HE"])
+    client.force_login(organizer(tree["C-HN-CS"]))
+    listing = client.get("/admin/events/questionbank/").content.decode()
+    assert "国家题库" in listing and "湖南题库" in listing and "河北题库" not in listing  # shared down, not sideways
+    assert client.get(f"/admin/events/questionbank/{national.pk}/import/").status_code == 403  # read, not write
+    assert client.get(f"/admin/events/questionbank/{hebei.pk}/import/").status_code == 404
+    client.force_login(organizer(tree["P-HN"], username="org-hn"))
+    with open(corpus / "data" / "quiz_bank.csv", "rb") as fh:
+        response = client.post(f"/admin/events/questionbank/{provincial.pk}/import/", {"file": fh})
+    assert response.status_code == 302 and provincial.questions.count() == 80
