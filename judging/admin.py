@@ -1,10 +1,63 @@
+"""Admin for judging, scoped by the library federation (campaigns/admin_scoping.py): an organizer sees
+the judges of their libraries, the panels and rounds of campaigns they can see, and the assignments,
+scores, likes, results and certificates of entries from their subtrees. Scores and likes are read-only
+for everyone (they change only through judging/services.py, which audits every change)."""
+
 from django.contrib import admin
 
-from judging.models import Appeal, Assignment, Certificate, Discrepancy, Judge, Like, Panel, Result, Round
+from campaigns.admin_scoping import ScopedAdmin, register_scope
+from campaigns.selectors import campaigns_visible_to
+from judging.models import (
+    Appeal,
+    Assignment,
+    Certificate,
+    Discrepancy,
+    Judge,
+    Like,
+    Panel,
+    Result,
+    Round,
+    Score,
+)
+
+
+def _rows_of_visible_campaigns(qs, user):
+    return qs.filter(campaign__in=campaigns_visible_to(user).values("pk"))
+
+
+register_scope(Judge, "library")
+register_scope(Panel, function=_rows_of_visible_campaigns)
+register_scope(Round, function=_rows_of_visible_campaigns)
+register_scope(Assignment, "entry__library")
+register_scope(Score, "entry__library")
+register_scope(Discrepancy, "entry__library")
+register_scope(Like, "entry__library")
+register_scope(Result, "entry__library")
+register_scope(Appeal, "result__entry__library")
+register_scope(Certificate, "entry__library")
+
+
+class ReadOnlyAdmin(ScopedAdmin):
+    """Visible inside the subtree, never added, edited or deleted here."""
+
+    organizer_permissions = ("view",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Judge)
-class JudgeAdmin(admin.ModelAdmin):
+class JudgeAdmin(ScopedAdmin):
+    organizer_permissions = ("view", "change", "add")
     list_display = ("user", "library", "capacity", "active")
     list_filter = ("active",)
     search_fields = ("user__username", "user__display_name", "library__code")
@@ -12,48 +65,54 @@ class JudgeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Panel)
-class PanelAdmin(admin.ModelAdmin):
+class PanelAdmin(ScopedAdmin):
+    organizer_permissions = ("view", "change")
     list_display = ("name", "campaign", "chief")
     filter_horizontal = ("judges",)
 
 
 @admin.register(Round)
-class RoundAdmin(admin.ModelAdmin):
+class RoundAdmin(ScopedAdmin):
     list_display = ("title", "campaign", "event", "scope", "judges_per_entry", "status")
     list_filter = ("status", "scope")
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(ScopedAdmin):
     list_display = ("id", "round", "entry_id", "judge", "state", "reason", "played_fraction", "too_fast")
     list_filter = ("state", "reason", "too_fast")
     raw_id_fields = ("entry", "judge")
 
 
 @admin.register(Discrepancy)
-class DiscrepancyAdmin(admin.ModelAdmin):
+class DiscrepancyAdmin(ScopedAdmin):
     list_display = ("round", "entry_id", "spread", "status")
 
 
 @admin.register(Like)
-class LikeAdmin(admin.ModelAdmin):
+class LikeAdmin(ReadOnlyAdmin):
     list_display = ("entry_id", "day", "source", "flagged", "voided")
     list_filter = ("voided", "flagged", "day")
-    readonly_fields = ("voter_hash", "network_hash")
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyAdmin):
+    list_display = ("round", "entry_id", "judge", "criterion", "value", "updated_at")
+    list_filter = ("round", "criterion")
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(ScopedAdmin):
     list_display = ("round", "scope_key", "rank", "entry_id", "final_score", "award_title", "advanced")
     list_filter = ("round", "advanced")
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ScopedAdmin):
     list_display = ("result", "status", "filed_at")
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(ScopedAdmin):
     list_display = ("code", "child_name", "award_title", "campaign", "revoked")
     search_fields = ("code",)
