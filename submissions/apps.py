@@ -23,6 +23,11 @@ class SubmissionsConfig(AppConfig):
         )
         register_child_delete_hook("entries", delete_child_media)
 
+        from campaigns.retention import register_purger
+        from submissions.retention import purge_campaign_entries
+
+        register_purger("entries", purge_campaign_entries)
+
 
 def delete_child_media(child) -> None:
     """Children's media go with the child's profile (rows cascade; files are removed after commit)."""

@@ -10,3 +10,8 @@ class WechatConfig(AppConfig):
         from wechat.notifications import deliver
 
         register_channel("wechat", deliver)
+
+        from campaigns.retention import register_purger
+        from wechat.retention import purge_campaign_voice
+
+        register_purger("wechat_voice", purge_campaign_voice)
