@@ -6,8 +6,9 @@ Later apps may register their own links in AppConfig.ready():
     from campaigns.event_links import register_event_links
     register_event_links("quiz", lambda event: [("开始答题", "Take the quiz", f"/events/quiz/{event.pk}/")])
 
-Until an app registers, the links are found by the URL names the apps publish (events:quiz,
-submissions:submit, submissions:gallery); a name that does not exist is simply left out."""
+For an event no registered provider gives links to, the links are found by the URL names the apps
+publish (events:quiz, submissions:submit, submissions:gallery); a name that does not exist is simply
+left out. submissions registers "entries" (record/submit, gallery, my entries) for non-quiz events."""
 
 from collections.abc import Callable
 from datetime import datetime
@@ -50,7 +51,7 @@ def event_links(event) -> list[dict]:
     links: list[EventLink] = []
     for func in _providers.values():
         links.extend(func(event) or [])
-    if not _providers:
+    if not links:  # no app registered links for this event (e.g. a kind nobody handles yet)
         links = _default_links(event)
     english = (get_language() or "").startswith("en")
     return [{"label": en if english else zh, "url": url} for zh, en, url in links]

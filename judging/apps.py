@@ -17,3 +17,8 @@ class JudgingConfig(AppConfig):
         from submissions.access import register_access_check
 
         register_access_check("judging", judge_assigned)
+
+        from judging.gallery import gallery_like_buttons
+        from submissions.gallery_extras import register_gallery_extra
+
+        register_gallery_extra("likes", gallery_like_buttons)

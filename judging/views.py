@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from campaigns.models import Campaign
@@ -391,7 +392,11 @@ def like(request, entry_id: int):
         messages.success(request, "点赞成功 Liked")
     else:
         messages.error(request, f"{body['message_zh']} ({body['message_en']})")
-    return redirect(request.POST.get("next") or reverse("judging:queue"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("submissions:gallery", args=[entry.event_id]) + f"#entry-{entry.pk}"
+    return redirect(back)
 
 
 @require_GET

@@ -28,6 +28,10 @@ class SubmissionsConfig(AppConfig):
 
         register_purger("entries", purge_campaign_entries)
 
+        from campaigns.event_links import register_event_links
+
+        register_event_links("entries", event_card_links)
+
 
 def delete_child_media(child) -> None:
     """Children's media go with the child's profile (rows cascade; files are removed after commit)."""
@@ -44,3 +48,20 @@ def delete_child_media(child) -> None:
             default_storage.delete(name)
 
     transaction.on_commit(remove)
+
+
+def event_card_links(event) -> list[tuple[str, str, str]]:
+    """Links on the campaign and branch pages' event cards: record/submit, the gallery (where the likes
+    are during the likes stage) and the family's own entries (each links to its entry page)."""
+    from django.urls import reverse
+
+    if not event.takes_entries:  # quizzes: events registers its own links (or the defaults apply)
+        return []
+    media = ((event.settings or {}).get("entries") or {}).get("media") or []
+    submit = ("录音参赛", "Record an entry") if event.kind == "recitation" or "audio" in media else \
+        ("提交作品", "Submit an entry")
+    return [
+        (*submit, reverse("submissions:submit", kwargs={"event_id": event.pk})),
+        ("作品展示", "Gallery", reverse("submissions:gallery", kwargs={"event_id": event.pk})),
+        ("我的作品", "My entries", reverse("family") + "#section-entries"),
+    ]

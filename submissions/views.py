@@ -20,6 +20,7 @@ from campaigns.selectors import children_of, is_organizer
 from config.errors import UserFacingError
 from events.models import Event, Poem
 from submissions import access, selectors, services
+from submissions.gallery_extras import gallery_extras
 from submissions.media.limits import entries_settings, kind_for_event, limits_for
 from submissions.models import Entry
 
@@ -244,10 +245,12 @@ def moderate(request, entry_id: int):
 def gallery(request, event_id: int):
     event = _event_or_404(event_id)
     entries = selectors.gallery_entries(event)
+    extras = gallery_extras(request, event, entries)  # e.g. judging's like button in the likes stage
     items = [{
         "entry": e,
         "playback_url": access.media_url(e, "playback", viewer=access.GALLERY),
         "thumbnail_url": access.media_url(e, "thumbnail", viewer=access.GALLERY),
+        "extras": extras.get(e.pk, []),
     } for e in entries]
     return render(request, "submissions/gallery.html", {"event": event, "items": items})
 

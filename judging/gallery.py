@@ -1,0 +1,44 @@
+"""The like button under each gallery card (registered into submissions.gallery_extras in
+JudgingConfig.ready()). Shown only while the campaign's likes stage is open and only for the event the
+campaign file's `likes.event` names (any event if it names none); the count is the number of valid
+(not voided) likes. The button is a plain form POST to /judging/like/<entry_id>/, which answers with a
+redirect back to the card and the service's bilingual message (limit reached, likes closed...)."""
+
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.selectors import campaign_stage_is_open
+
+TEMPLATE = "judging/_gallery_like.html"
+
+
+def likes_open_for(event) -> bool:
+    campaign = event.campaign
+    wanted = ((campaign.config or {}).get("likes") or {}).get("event")
+    return (not wanted or wanted == event.slug) and campaign_stage_is_open(campaign, "likes_open")
+
+
+def gallery_like_buttons(request, event, entries) -> dict | None:
+    from judging.models import Like
+    from judging.services import voter_hash
+
+    if not entries or not likes_open_for(event):
+        return None
+    ids = [e.pk for e in entries]
+    counts = dict(Like.objects.filter(entry_id__in=ids, voided=False).values("entry").annotate(n=Count("id"))
+                  .values_list("entry", "n"))
+    liked: set[int] = set()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        today = timezone.now().astimezone(ZoneInfo(event.campaign.timezone or "Asia/Shanghai")).date()
+        liked = set(Like.objects.filter(entry_id__in=ids, voter_hash=voter_hash(f"user:{user.pk}"), day=today)
+                    .values_list("entry_id", flat=True))
+    login = f"{reverse('login')}?next={request.path}" if not (user and user.is_authenticated) else ""
+    return {"template": TEMPLATE, "items": {
+        pk: {"url": reverse("judging:like", args=[pk]), "count": counts.get(pk, 0), "liked": pk in liked,
+             "next": f"{request.path}#entry-{pk}", "login_url": login}
+        for pk in ids
+    }}
