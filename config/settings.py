@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_q",
+    "ninja",  # /api/v1/docs serves Swagger UI from our static files, not a CDN (offline / in China)
     "config",
     "campaigns",
     "events",
