@@ -1,4 +1,4 @@
-"""Run the ASGI server (daphne) and the django-q2 worker together; Ctrl-C stops both."""
+"""Run the ASGI server (daphne) and the django-q2 worker together; Ctrl-C or SIGTERM stops both."""
 
 import os
 import signal
@@ -30,6 +30,10 @@ class Command(BaseCommand):
             name: subprocess.Popen(cmd, cwd=settings.BASE_DIR, env=env, start_new_session=True)
             for name, cmd in commands.items()
         }
+        # The children run in their own sessions, so a `kill <runall pid>` (SIGTERM) or a closed terminal
+        # (SIGHUP) must stop them like Ctrl-C does, or they outlive us holding the ports.
+        signal.signal(signal.SIGTERM, _interrupt)
+        signal.signal(signal.SIGHUP, _interrupt)
         url = env["SITE_URL"]
         self.stdout.write(self.style.SUCCESS(f"\n书香 Shuxiang 已启动 is running: {url}/\n"))
         self.stdout.write("演示账号 Demo logins (password for all: see below):")
@@ -52,6 +56,10 @@ class Command(BaseCommand):
                     p.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     os.killpg(p.pid, signal.SIGKILL)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def extra_processes(env: dict) -> dict[str, list[str]]:
