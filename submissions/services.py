@@ -240,6 +240,9 @@ def _same_request(existing: Entry, *, event: Event, child: Child) -> Entry:
 def _create_entry(*, event, child, channel, idempotency_key, submitted_by, poem, kind, stored, sha256, size,
                   name) -> Entry:
     with transaction.atomic():
+        # Serialise submissions per child: with no live entry yet there is no row to lock, and two
+        # concurrent inserts would otherwise race to the one-live-entry constraint.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
         live = (Entry.objects.select_for_update().filter(event=event, child=child)
                 .exclude(status__in=Entry.NOT_LIVE).first())
         if live is not None and live.status == Entry.Status.DISQUALIFIED:
