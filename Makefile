@@ -40,7 +40,7 @@ serve:
 	$(PY) manage.py runall --host $(HOST) --port $(PORT)
 
 test: install ffmpeg
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
