@@ -173,10 +173,18 @@ def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
             error = exc
     children = list(request.user.children.all())
     poems = list(event.poems.all()) if event else []
-    return render(request, "wechat/voice_confirm.html", {
+    # Chosen, and the worker is turning it into an entry: say so (and refresh) instead of asking again.
+    submitting = (error is None and voice.child_id is not None and request.GET.get("change") != "1"
+                  and voice.status in (VoiceMessage.Status.DOWNLOADED, VoiceMessage.Status.NEEDS_CONFIRMATION,
+                                       VoiceMessage.Status.RECEIVED)
+                  and (voice.poem_id is not None or not poems))
+    response = render(request, "wechat/voice_confirm.html", {
         "voice": voice, "event": event, "children": children, "poems": poems, "error": error,
-        "entry_url": entry_url(voice.entry_id) if voice.entry_id else "",
+        "entry_url": entry_url(voice.entry_id) if voice.entry_id else "", "submitting": submitting,
     }, status=400 if error else 200)
+    if submitting:
+        response["Refresh"] = "3"
+    return response
 
 
 # --- JS-SDK (in-page recording) ---------------------------------------------------------------
