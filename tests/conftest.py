@@ -31,6 +31,21 @@ def _cache_clear():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _close_async_thread_connections():
+    """Async tests reach the database through asgiref's one thread-sensitive thread (sync_to_async,
+    channels' database_sync_to_async). Its connection outlives the test (CONN_MAX_AGE) and on PostgreSQL
+    keeps the test database busy ("being accessed by other users" at teardown): close it after each test."""
+    yield
+    from asgiref.sync import SyncToAsync
+
+    executor = SyncToAsync.single_thread_executor
+    if getattr(executor, "_threads", None):
+        from django.db import connections
+
+        executor.submit(connections.close_all).result(timeout=30)
+
+
 @pytest.fixture
 def libraries(db, corpus):
     """The real 459-library tree."""
