@@ -203,6 +203,7 @@ def campaign_register(request, slug: str):
     return render(request, "campaigns/campaign_register.html", {
         "campaign": campaign, "rows": rows, "joined_library": joined_library,
         "age_groups": list(campaign.age_groups.all()),
+        "can_register": any(row["registration"] is None for row in rows),
     })
 
 
