@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.quiz_burst import ROOT, free_port, manage, pct
+from bench.common import ROOT, free_port, manage, pct
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 

@@ -33,32 +33,17 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import bench_environment, drop_postgres, free_port, manage, pct
+
 ROOT = Path(__file__).resolve().parent.parent
-PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "shuxiang_bench_quiz"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 QUESTIONS = 10
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def environment(tmp: Path, postgres: bool) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0",
-           "SQLITE_PATH": str(tmp / "bench.sqlite3"), "MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
+    env = bench_environment(tmp, postgres=postgres, pg_db=PG_DB, redis_url=REDIS)
     if postgres:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-        env["REDIS_URL"] = REDIS
         env.setdefault("DATABASE_POOL_MAX", "20")  # a burst of N requests must not open N connections
     return env
 
@@ -104,13 +89,6 @@ print("SEED" + json.dumps({{"event": event.pk, "people": people}}))
 """
 
 
-def manage(env: dict, *args: str) -> str:
-    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"manage.py {' '.join(args[:1])} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
-
-
 def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
@@ -127,11 +105,6 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
             time.sleep(0.2)
     proc.kill()
     raise SystemExit("uvicorn did not start:\n" + log.read_text()[-3000:])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
 
 
 async def timed(coro_factory):
@@ -335,10 +308,7 @@ def main() -> None:
           f";  in the saturating bursts (N requests at once) p99 = {p99:.0f} ms (ping: {pct(r['ping_ms'], 99):.0f} ms)")
     print(f"errors: {len(errors)}  (goal 0)" + (f"  e.g. {errors[:3]}" if errors else ""))
     if args.postgres:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        drop_postgres(PG_DB)
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -11,13 +11,14 @@ rolled up and must equal the requests made with counting on (exact in the end).
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench.common import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "4"))
@@ -43,12 +44,6 @@ Stage.objects.create(campaign=c, kind="entries_open", starts_at=datetime(2026, 1
 for code in {BRANCHES!r}:
     CampaignLibrary.objects.create(campaign=c, library=Library.objects.get(code=code))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def manage(env, *args, **kwargs):

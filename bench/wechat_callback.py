@@ -36,9 +36,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.quiz_burst import free_port, manage, pct, start_server  # noqa: E402
+from bench.common import bench_environment, free_port, manage, pct  # noqa: E402
+from bench.quiz_burst import start_server  # noqa: E402
 
-PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "shuxiang_bench_wechat"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 TOKEN = "benchtoken"
@@ -93,21 +93,9 @@ print(f"DRAIN {n} {time.perf_counter() - t0:.2f} {VoiceMessage.objects.count()} 
 
 
 def environment(tmp: Path, postgres: bool) -> dict:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "0",
-           "SQLITE_PATH": str(tmp / "bench.sqlite3"), "MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING",
-           "WECHAT_TOKEN": TOKEN, "WECHAT_API_BASE": "http://127.0.0.1:9", "SITE_URL": "http://127.0.0.1:8000",
-           "WECHAT_ACCOUNT_TYPE": "service"}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    if postgres:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-        env["REDIS_URL"] = REDIS
-    return env
+    return bench_environment(tmp, postgres=postgres, pg_db=PG_DB, redis_url=REDIS, WECHAT_TOKEN=TOKEN,
+                             WECHAT_API_BASE="http://127.0.0.1:9", SITE_URL="http://127.0.0.1:8000",
+                             WECHAT_ACCOUNT_TYPE="service")
 
 
 KINDS = ["text:答题", "voice", "text:报名", "subscribe", "click", "text:我的作品", "voice", "mass", "unsubscribe",

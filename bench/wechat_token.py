@@ -19,30 +19,21 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.common import bench_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PG_SERVER = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 PG_DB = "shuxiang_bench_token"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 APP_ID, SECRET = "wxbench0000000001", "bench-secret"
 
 
 def setup_env(tmp: Path, postgres: bool, fake_url: str) -> dict:
-    env = {"DJANGO_SETTINGS_MODULE": "config.settings", "SQLITE_PATH": str(tmp / "bench.sqlite3"),
-           "MEDIA_ROOT": str(tmp / "media"), "LOG_LEVEL": "WARNING", "WECHAT_API_BASE": fake_url,
-           "WECHAT_APP_ID": APP_ID, "WECHAT_APP_SECRET": SECRET}
     os.environ.pop("DATABASE_URL", None)
     os.environ.pop("REDIS_URL", None)
-    if postgres:
-        import psycopg
-
-        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-        env["DATABASE_URL"] = f"{PG_SERVER}/{PG_DB}"
-        env["REDIS_URL"] = REDIS
-    return env
+    return bench_environment(tmp, postgres=postgres, pg_db=PG_DB, redis_url=REDIS, base={},
+                             WECHAT_API_BASE=fake_url, WECHAT_APP_ID=APP_ID, WECHAT_APP_SECRET=SECRET)
 
 
 def worker(env: dict, which: str, start, results) -> None:
