@@ -6,6 +6,7 @@ redirect back to the card and the service's bilingual message (limit reached, li
 
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
@@ -37,8 +38,16 @@ def gallery_like_buttons(request, event, entries) -> dict | None:
         liked = set(Like.objects.filter(entry_id__in=ids, voter_hash=voter_hash(f"user:{user.pk}"), day=today)
                     .values_list("entry_id", flat=True))
     login = f"{reverse('login')}?next={request.path}" if not (user and user.is_authenticated) else ""
+    # The answer of the like just sent (the view tags its message "like-<entry id>"): shown in the card too,
+    # so the refusal is read next to the button the redirect scrolls to. Reading does not consume them.
+    notes: dict[int, tuple[str, str]] = {}
+    for message in messages.get_messages(request):
+        for tag in message.extra_tags.split():
+            if tag.startswith("like-") and tag[5:].isdigit():
+                notes[int(tag[5:])] = (str(message), "error" if message.level >= messages.ERROR else "success")
     return {"template": TEMPLATE, "items": {
         pk: {"url": reverse("judging:like", args=[pk]), "count": counts.get(pk, 0), "liked": pk in liked,
-             "next": f"{request.path}#entry-{pk}", "login_url": login}
+             "next": f"{request.path}#entry-{pk}", "login_url": login,
+             "note": notes.get(pk, ("", ""))[0], "note_level": notes.get(pk, ("", ""))[1]}
         for pk in ids
     }}

@@ -389,9 +389,10 @@ def like(request, entry_id: int):
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({**body, "likes": count}, status=200 if ok else 400)
     if ok:
-        messages.success(request, "点赞成功 Liked")
+        messages.success(request, "点赞成功 Liked", extra_tags=f"like-{entry.pk}")
     else:
-        messages.error(request, f"{body['message_zh']} ({body['message_en']})")
+        # The tag lets the gallery card show the refusal next to the button (judging/gallery.py).
+        messages.error(request, f"{body['message_zh']} ({body['message_en']})", extra_tags=f"like-{entry.pk}")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):

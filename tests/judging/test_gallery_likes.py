@@ -49,7 +49,10 @@ def test_like_button_posts_without_js_and_counts(world, make_user):
     html = client.post(f"/judging/like/{entry.pk}/", {"next": f"/entries/event/{event.pk}/gallery/"},
                        follow=True).content.decode()
     assert "今天已经为这件作品点过赞了" in html and "you already liked this entry today" in html
-    assert _count(_card(html, entry)) == 1
+    card = _card(html, entry)
+    assert _count(card) == 1
+    assert re.search(r'role="alert">今天已经为这件作品点过赞了', card)  # next to the button, announced
+    assert "今天已经为这件作品点过赞了" not in _card(html, world["entries"][1])
 
 
 @pytest.mark.django_db
