@@ -9,6 +9,7 @@ DEMO_ACCOUNTS = [
     ("省馆组织者 Provincial (湖南)", "org-hn", DEMO_PASSWORD, "/admin/"),
     ("市馆组织者 City (长沙)", "org-hn-cs", DEMO_PASSWORD, "/admin/"),
     ("县馆组织者 County (长沙县)", "org-hn-csx", DEMO_PASSWORD, "/admin/"),
+    ("省馆组织者 Provincial (河北)", "org-he", DEMO_PASSWORD, "/admin/"),
     ("评委 Judge", "judge1", DEMO_PASSWORD, "/judging/"),
     ("家长 Guardian", "13800000001", DEMO_PASSWORD, "/family/"),
 ]
