@@ -1,6 +1,7 @@
 """Media pipeline benchmarks, each against a baseline measured in the same run.
 
-1. Audio: our pipeline (probe → validate → decode → trim/normalise → MP3 + peaks) over the accepted
+1. Audio: our pipeline (one ffmpeg run: probe dump → verdicts from the probe → decode into PCM + MP3;
+   silence/trim/loudness/peaks from the PCM; trim and gain applied to the MP3 frames) over the accepted
    corpus recordings ÷ a bare `ffmpeg -i IN -ac 1 -ar 16000 OUT.mp3` of the same files. Goal ≤ 1.5.
 2. Peak memory of processing a 5-minute recording (in a child process, ru_maxrss). Goal ≤ 150 MB.
 3. Time to refuse bad_too_long_15min.mp3 (from the probe alone). Goal ≤ 1 s.
