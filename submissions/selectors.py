@@ -55,6 +55,7 @@ def _children_with_gallery_consent(child_ids) -> set[int]:
 def gallery_entries(event: Event, *, limit: int = 60, offset: int = 0) -> list[Entry]:
     """Approved, ready entries of the event whose guardian's gallery consent is in force."""
     qs = (Entry.objects.filter(event=event, status=Entry.Status.READY, moderation=Entry.Moderation.APPROVED)
+          .exclude(playback="", text="")  # nothing left to show (the retention purge removed it)
           .select_related("child", "library", "poem").order_by("-processed_at", "-id"))
     candidates = list(qs[offset:offset + limit * 2])
     allowed = _children_with_gallery_consent({e.child_id for e in candidates})

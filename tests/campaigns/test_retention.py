@@ -42,13 +42,14 @@ def _entry(event, child, library):
 
 @pytest.fixture
 def world(libraries, make_user):
-    from campaigns.models import Child
+    from campaigns.models import Child, ConsentRecord
     from judging.models import Result, Round
     from wechat.models import Follower, VoiceMessage
 
     guardian = make_user("13900000301", phone="13900000301")
     child = Child.objects.create(guardian=guardian, display_name="王小明", nickname="小明", birth_year=2017,
                                  library=libraries["C-HN-CS"])
+    ConsentRecord.objects.create(child=child, purpose="gallery", granted=True, text_version="t")
     old, old_event = _campaign(libraries, "old-2026", retention_days=60)
     other, other_event = _campaign(libraries, "other-2026")  # default 365 days
     entry = _entry(old_event, child, libraries["C-HN-CS"])
@@ -89,8 +90,10 @@ def test_due_campaign_is_purged_once_and_audited(world, django_capture_on_commit
     from campaigns.models import AuditEvent, Child
     from judging.models import Result
     from submissions.models import Entry
+    from submissions.selectors import gallery_entries
     from wechat.models import VoiceMessage
 
+    assert gallery_entries(world["entry"].event) == [world["entry"]]
     files = [world["entry"].original.name, world["entry"].playback.name, world["voice"].audio.name]
     assert all(default_storage.exists(name) for name in files)
     with freeze_time(ARCHIVED + timedelta(days=60, minutes=1)):
@@ -105,6 +108,7 @@ def test_due_campaign_is_purged_once_and_audited(world, django_capture_on_commit
     assert Result.objects.get(pk=world["result"].pk).final_score == 91.5
     assert entry.status == "ready" and entry.duration_s == 3.0
     assert Child.objects.filter(pk=world["child"].pk).exists()
+    assert gallery_entries(entry.event) == []  # nothing left to show in the gallery
     audit = AuditEvent.objects.get(action="retention_purged")
     assert audit.campaign_id == world["old"].pk
     assert audit.data["counts"]["entries"] == {"entries": 1, "files": 2}
