@@ -25,7 +25,7 @@ from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from campaigns import selectors, services
 from campaigns.audit import audit_record
@@ -134,7 +134,7 @@ def qr_svg(data: str) -> bytes:
     return svg
 
 
-@require_GET
+@require_safe  # GET and HEAD (link checkers, chat previews)
 def branch_qr(request, slug: str, code: str):
     campaign = _campaign(slug)
     branch = selectors.branch_of(campaign, code)
