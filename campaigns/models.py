@@ -141,6 +141,13 @@ class AgeGroup(models.Model):
     def admits(self, age: int) -> bool:
         return self.min_age <= age <= self.max_age
 
+    @property
+    def display(self) -> str:
+        """The label with its age range, unless the label already names it (“低年级组（6–8 岁）”)."""
+        if f"{self.min_age}" in self.label and f"{self.max_age}" in self.label:
+            return self.label
+        return f"{self.label}（{self.min_age}–{self.max_age} 岁）"
+
 
 def new_join_code() -> str:
     return secrets.token_urlsafe(6).replace("-", "x").replace("_", "y")

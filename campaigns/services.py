@@ -190,7 +190,7 @@ def registration_create(*, campaign: Campaign, child: Child, library: Library, a
     age = child_age_for(campaign, child)
     groups = list(campaign.age_groups.all())
     if groups and not any(group.admits(age) for group in groups):
-        ranges = "、".join(f"{g.label}（{g.min_age}–{g.max_age}岁）" for g in groups)
+        ranges = "、".join(g.display for g in groups)
         ranges_en = ", ".join(f"{g.min_age}–{g.max_age}" for g in groups)
         raise UserFacingError(
             "age_not_eligible",

@@ -476,3 +476,13 @@ def test_library_options_are_escaped(family_client, libraries):
     edit = family_client.post("/family/children/add/", {"province": "湖南", "pick_province": "1",
                                                         "library": str(libraries["C-HN-CS"].pk)}).content.decode()
     assert f'<option value="{libraries["C-HN-CS"].pk}" selected>' in edit
+
+
+def test_age_group_display_names_its_range_once(db, libraries):
+    from campaigns.models import AgeGroup, Campaign
+
+    campaign = Campaign.objects.create(slug="ages", title="年龄", lead_library=libraries["NLC"])
+    named = AgeGroup(campaign=campaign, key="junior", label="低年级组（6–8 岁）", min_age=6, max_age=8)
+    bare = AgeGroup(campaign=campaign, key="senior", label="高年级组", min_age=9, max_age=12)
+    assert named.display == "低年级组（6–8 岁）"
+    assert bare.display == "高年级组（9–12 岁）"
