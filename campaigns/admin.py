@@ -5,7 +5,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.admin_scoping import ScopedAdmin, ScopedAdminMixin, ScopedInline, register_scope, scoped
+from campaigns.admin_scoping import (
+    ReadOnlyScopedAdmin,
+    ScopedAdmin,
+    ScopedAdminMixin,
+    ScopedInline,
+    register_scope,
+    scoped,
+)
 from campaigns.models import (
     AgeGroup,
     AuditEvent,
@@ -171,22 +178,13 @@ class ChildAdmin(ScopedAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(ScopedAdmin):
+class ConsentRecordAdmin(ReadOnlyScopedAdmin):
     """Append-only: nobody edits or deletes a consent record here."""
 
     list_display = ("child", "purpose", "granted", "text_version", "recorded_at", "recorded_by")
     list_filter = ("purpose", "granted", "text_version")
     search_fields = ("child__nickname",)
     list_select_related = ("child", "recorded_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Registration)
@@ -208,7 +206,7 @@ class NoticeAdmin(ScopedAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(ScopedAdmin):
+class AuditEventAdmin(ReadOnlyScopedAdmin):
     """The audit log is append-only: readable by superusers, never edited."""
 
     organizer_permissions = ()
@@ -216,15 +214,6 @@ class AuditEventAdmin(ScopedAdmin):
     list_filter = ("action", "object_type")
     search_fields = ("action", "object_id")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

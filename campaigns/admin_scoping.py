@@ -150,6 +150,25 @@ class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
     pass
 
 
+class ReadOnlyScopedAdmin(ScopedAdmin):
+    """Ledgers and counters (consent, audit, scores, likes, visits): visible inside the subtree,
+    never added, edited or deleted in the admin, by anyone: they change only through services."""
+
+    organizer_permissions: tuple[str, ...] = ("view",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedInline(_ScopedFormfieldsMixin):
     """For inlines: foreign-key choices are scoped; organizers may do what `organizer_permissions`
     lists whenever they may change the parent object (Django checks the parent first)."""

@@ -5,7 +5,7 @@ for everyone (they change only through judging/services.py, which audits every c
 
 from django.contrib import admin
 
-from campaigns.admin_scoping import ScopedAdmin, register_scope
+from campaigns.admin_scoping import ReadOnlyScopedAdmin, ScopedAdmin, register_scope
 from campaigns.selectors import campaigns_visible_to
 from judging.models import (
     Appeal,
@@ -35,24 +35,6 @@ register_scope(Like, "entry__library")
 register_scope(Result, "entry__library")
 register_scope(Appeal, "result__entry__library")
 register_scope(Certificate, "entry__library")
-
-
-class ReadOnlyAdmin(ScopedAdmin):
-    """Visible inside the subtree, never added, edited or deleted here."""
-
-    organizer_permissions = ("view",)
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Judge)
@@ -90,13 +72,13 @@ class DiscrepancyAdmin(ScopedAdmin):
 
 
 @admin.register(Like)
-class LikeAdmin(ReadOnlyAdmin):
+class LikeAdmin(ReadOnlyScopedAdmin):
     list_display = ("entry_id", "day", "source", "flagged", "voided")
     list_filter = ("voided", "flagged", "day")
 
 
 @admin.register(Score)
-class ScoreAdmin(ReadOnlyAdmin):
+class ScoreAdmin(ReadOnlyScopedAdmin):
     list_display = ("round", "entry_id", "judge", "criterion", "value", "updated_at")
     list_filter = ("round", "criterion")
 
