@@ -125,7 +125,10 @@ def child_age_for(campaign: Campaign, child: Child) -> int:
 
 
 def campaign_participant_count(campaign_id: int) -> int:
-    return Registration.objects.filter(campaign_id=campaign_id).count()
+    """Registered children plus children with an entry or a finished quiz (campaigns/participants.py)."""
+    from campaigns.participants import campaign_participant_count as count
+
+    return count(campaign_id)
 
 
 def branch_of(campaign: Campaign, library_code: str) -> CampaignLibrary | None:

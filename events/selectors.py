@@ -155,3 +155,8 @@ def banks_usable_by(library: Library) -> QuerySet[QuestionBank]:
 def quiz_events(campaign=None) -> QuerySet[Event]:
     qs = Event.objects.filter(kind=Event.Kind.QUIZ).select_related("campaign")
     return qs.filter(campaign=campaign) if campaign is not None else qs
+
+
+def participant_child_ids(campaign_id: int) -> QuerySet:
+    """Children with a finished, scored quiz paper in the campaign (practice papers do not count)."""
+    return QuizResult.objects.filter(event__campaign_id=campaign_id).values_list("child_id", flat=True)

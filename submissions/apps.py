@@ -32,6 +32,10 @@ class SubmissionsConfig(AppConfig):
 
         register_event_links("entries", event_card_links)
 
+        from campaigns.participants import register_participant_source
+
+        register_participant_source("entries", selectors.participant_child_ids)
+
 
 def delete_child_media(child) -> None:
     """Children's media go with the child's profile (rows cascade; files are removed after commit)."""

@@ -106,3 +106,9 @@ def entry_as_export(entry: Entry) -> dict:
         "created_at": entry.created_at.isoformat(), "processed_at": entry.processed_at.isoformat()
         if entry.processed_at else None,
     }
+
+
+def participant_child_ids(campaign_id: int):
+    """Children with an entry that counts as received in the campaign (as the reports count them)."""
+    return (Entry.objects.filter(event__campaign_id=campaign_id)
+            .exclude(status__in=["replaced", "withdrawn", "rejected"]).values_list("child_id", flat=True))
