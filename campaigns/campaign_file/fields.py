@@ -6,6 +6,7 @@ stopping at the first, and dumps the stored form back into the file form."""
 
 import copy
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -42,13 +43,14 @@ def _hint(word, choices) -> tuple[str, str]:
     return (f"（是否想写 “{guess}”？）", f" (did you mean '{guess}'?)") if guess else ("", "")
 
 
-class Field:
+class Field(ABC):
     def __init__(self, *, required: bool = False, default=MISSING):
         self.required = required
         self.default = default
 
+    @abstractmethod
     def clean(self, value, path: Path, ctx: Context):
-        raise NotImplementedError
+        """The value as stored, or INVALID after recording an issue in `ctx`."""
 
     def dump(self, value, tz: ZoneInfo):
         return value
