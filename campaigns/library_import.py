@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from campaigns.models import Library
+from config.text import decode_csv
 
 COLUMNS = ["code", "name", "level", "parent_code", "province"]
 
@@ -69,11 +70,9 @@ def read_rows(path: Path | str, content: bytes | None = None) -> list[dict]:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_csv(data)
+    if text is not None:
+        return text
     raise LibraryImportError([RowError(1, "无法识别文件编码，请另存为 UTF-8 CSV", "unknown encoding; save as UTF-8 CSV")])
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from config.errors import UserFacingError
+from config.text import decode_csv
 from events.models import OPTION_LETTERS, Question, QuestionBank
 
 COLUMNS = ["id", "type", "stem", "option_a", "option_b", "option_c", "option_d", "answer", "difficulty", "tags",
@@ -58,13 +59,8 @@ def read_rows(data: bytes, filename: str = "") -> list[list]:
     if filename.lower().endswith((".xls", ".xlsx")):
         raise _refuse("文件不是有效的 .xlsx 表格（旧版 .xls 请另存为 .xlsx）",
                       "Not a valid .xlsx workbook (save old .xls files as .xlsx)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_csv(data)
+    if text is None:
         raise _refuse("CSV 文件编码无法识别，请使用 UTF-8", "Unrecognised CSV encoding, please use UTF-8")
     return [row for row in csv.reader(io.StringIO(text))]
 

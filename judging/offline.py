@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 from config.errors import UserFacingError
+from config.text import decode_csv
 from judging.aggregation import Aggregate
 from judging.assignment import EntrySpec, JudgeSpec, LibraryTree
 
@@ -17,11 +18,9 @@ class CsvError(UserFacingError):
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_csv(data)
+    if text is not None:
+        return text
     raise CsvError("encoding", "文件编码无法识别，请保存为 UTF-8 CSV", "unknown file encoding; save it as UTF-8 CSV")
 
 

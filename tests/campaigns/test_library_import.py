@@ -69,3 +69,17 @@ def test_xlsx_is_accepted(db, corpus, tmp_path):
     path = tmp_path / "libraries.xlsx"
     wb.save(path)
     assert libraries_import(path=path).created == 459
+
+
+def test_gbk_csv_from_chinese_excel_is_accepted(libraries, tmp_path):
+    f = tmp_path / "gbk.csv"
+    f.write_bytes("code,name,level,parent_code,province\nX-NEW,新县图书馆,county,C-HN-CS,湖南\n".encode("gbk"))
+    assert libraries_import(path=f).created == 1
+    assert Library.objects.get(code="X-NEW").name == "新县图书馆"
+
+
+def test_undecodable_csv_is_refused_with_the_fix(libraries, tmp_path):
+    f = tmp_path / "binary.csv"
+    f.write_bytes(b"code,name\n\xff\xfe\x00\x81\xff")
+    with pytest.raises(LibraryImportError, match="UTF-8"):
+        libraries_import(path=f)
