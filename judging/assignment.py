@@ -380,6 +380,15 @@ def _connect(entries, judges, entry_judges, tree, same_city, rng) -> None:
             return  # is_connected() lets callers and tests see it; happens only with a degenerate panel
 
 
+def _move(i: int, hi: int, lo: int, entry_judges, by_judge, loads) -> None:
+    """Hand entry i from judge hi to judge lo, keeping the per-judge index and loads in step."""
+    entry_judges[i][entry_judges[i].index(hi)] = lo
+    by_judge[hi].discard(i)
+    by_judge[lo].add(i)
+    loads[hi] -= 1
+    loads[lo] += 1
+
+
 def _rebalance(entries, judges, entry_judges, quotas, tree, same_city, rounds: int = 10000) -> None:
     """Move single assignments from the most overloaded to the most underloaded judge while allowed."""
     n_j = len(judges)
@@ -405,11 +414,7 @@ def _rebalance(entries, judges, entry_judges, quotas, tree, same_city, rounds: i
                 for i in by_judge[hi]:
                     if lo in entry_judges[i] or is_conflict(entries[i].library, judges[lo].library, tree, same_city):
                         continue
-                    entry_judges[i][entry_judges[i].index(hi)] = lo
-                    by_judge[hi].discard(i)
-                    by_judge[lo].add(i)
-                    loads[hi] -= 1
-                    loads[lo] += 1
+                    _move(i, hi, lo, entry_judges, by_judge, loads)
                     moved = True
                     break
                 if moved:
@@ -551,11 +556,7 @@ def _rebalance_barred(entries, judges, entry_judges, quotas, tree, same_city, ba
                 if (lo in entry_judges[i] or judges[lo].id in barred.get(i, ())
                         or is_conflict(entries[i].library, judges[lo].library, tree, same_city)):
                     continue
-                entry_judges[i][entry_judges[i].index(hi)] = lo
-                by_judge[hi].discard(i)
-                by_judge[lo].add(i)
-                loads[hi] -= 1
-                loads[lo] += 1
+                _move(i, hi, lo, entry_judges, by_judge, loads)
                 moved = True
                 break
             if moved:
