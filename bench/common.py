@@ -58,3 +58,12 @@ def manage(env: dict, *args: str) -> str:
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else 0.0
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
+    """Terminate a benchmark server, killing it if it does not exit in time."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

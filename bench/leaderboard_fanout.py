@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, free_port, manage, pct
+from bench.common import ROOT, free_port, manage, pct, stop
 
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/5")
 
@@ -152,11 +152,7 @@ def main() -> None:
         print("server log:\n" + log.read_text()[-4000:])
         raise
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     print(f"channel layer: Redis ({REDIS}); uvicorn, 1 worker; {args.updates} updates each")
     print(f"{'':34}{'receipts':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     print(f"{'baseline: 1 subscriber':34}{len(single):>9}{pct(single, 50):>9.1f}{pct(single, 99):>9.1f}"

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import bench_environment, drop_postgres, free_port, manage, pct
+from bench.common import bench_environment, drop_postgres, free_port, manage, pct, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "shuxiang_bench_quiz"
@@ -276,11 +276,7 @@ def main() -> None:
         human = asyncio.run(paced(f"http://127.0.0.1:{port}", seed["event"], seed["people"][args.n:],
                                   tuple(args.think)))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     ping_rps = len(r["ping_ms"]) / r["ping_wall"]
     answer_rps = r["answers"] / r["answer_wall"] if r["answer_wall"] else 0.0
     ratio = answer_rps / ping_rps if ping_rps else 0.0

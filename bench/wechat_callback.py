@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import bench_environment, free_port, manage, pct  # noqa: E402
+from bench.common import bench_environment, free_port, manage, pct, stop  # noqa: E402
 from bench.quiz_burst import start_server  # noqa: E402
 
 PG_DB = "shuxiang_bench_wechat"
@@ -229,11 +228,7 @@ def main() -> None:
     try:
         r = asyncio.run(run(f"http://127.0.0.1:{port}", seed["openids"], args.n, args.rounds))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     ping_rps = len(r["ping_ms"]) / r["ping_wall"]
     cb_rps = len(r["cb_ms"]) / r["cb_wall"]
     ratio = cb_rps / ping_rps
