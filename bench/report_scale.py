@@ -170,7 +170,8 @@ def main() -> None:
 
         from campaigns.models import Library
         from reports.exports import xlsx_bytes
-        from reports.selectors import Scope, campaign_figures
+        from reports.selectors.figures import campaign_figures
+        from reports.selectors.scope import Scope
 
         t0 = time.perf_counter()
         data = build()

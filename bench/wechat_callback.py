@@ -78,7 +78,7 @@ print("SEED" + json.dumps({"openids": openids}))
 DRAIN = r"""
 import time
 from wechat.models import Follower, InboundMessage, VoiceMessage
-from wechat.services import inbound_drain
+from wechat.services.inbound import inbound_drain
 t0 = time.perf_counter()
 n = 0
 while True:

@@ -1,7 +1,7 @@
 """Admin for judging, scoped by the library federation (campaigns/admin_scoping.py): an organizer sees
 the judges of their libraries, the panels and rounds of campaigns they can see, and the assignments,
 scores, likes, results and certificates of entries from their subtrees. Scores and likes are read-only
-for everyone (they change only through judging/services.py, which audits every change)."""
+for everyone (they change only through judging/services/, which audits every change)."""
 
 from django.contrib import admin
 

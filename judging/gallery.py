@@ -24,7 +24,7 @@ def likes_open_for(event) -> bool:
 
 def gallery_like_buttons(request, event, entries) -> dict | None:
     from judging.models import Like
-    from judging.services import voter_hash
+    from judging.services.likes import voter_hash
 
     if not entries or not likes_open_for(event):
         return None

@@ -1,5 +1,5 @@
 """Judging: judges, panels, rounds with rubrics, assignments, scores, discrepancies, likes, results,
-appeals and certificates. Writes go through judging/services.py; every change is audited."""
+appeals and certificates. Writes go through judging/services/; every change is audited."""
 
 import secrets
 

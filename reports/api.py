@@ -5,7 +5,9 @@ from ninja import Router
 
 from campaigns.selectors import is_organizer
 from config.errors import ApiError
-from reports.selectors import campaign_figures, dashboard, report_scope
+from reports.selectors.dashboard import dashboard
+from reports.selectors.figures import campaign_figures
+from reports.selectors.scope import report_scope
 
 router = Router(tags=["reports"])
 

@@ -11,7 +11,8 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from reports.selectors import live_counters, report_scope
+from reports.selectors.figures import live_counters
+from reports.selectors.scope import report_scope
 
 
 def refresh_seconds() -> float:

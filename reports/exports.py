@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from reports.selectors import LEVEL_LABEL, MEDIA_LABEL
+from reports.selectors.labels import LEVEL_LABEL, MEDIA_LABEL
 
 
 @dataclass

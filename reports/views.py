@@ -11,7 +11,10 @@ from django.utils import timezone
 from campaigns.selectors import is_organizer, libraries_visible_to
 from reports import charts
 from reports.exports import TABLE_KEYS, csv_text, report_tables, xlsx_bytes
-from reports.selectors import LEVEL_LABEL, campaign_figures, dashboard, report_scope
+from reports.selectors.dashboard import dashboard
+from reports.selectors.figures import campaign_figures
+from reports.selectors.labels import LEVEL_LABEL
+from reports.selectors.scope import report_scope
 from reports.services import visits_rollup_batch
 
 

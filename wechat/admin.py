@@ -6,9 +6,9 @@ from django.utils.html import format_html
 
 from campaigns.admin_scoping import ScopedAdmin, ScopedInline, register_scope
 from config.tasks import enqueue
-from wechat import services
 from wechat.errors import explain
 from wechat.models import Article, Follower, InboundMessage, MessageTemplate, NotificationDelivery, Push, VoiceMessage
+from wechat.services.pushes import ensure_push_schedule, push_schedule, sanitise_content
 
 register_scope(Follower, "library")
 register_scope(Push, "library")
@@ -79,11 +79,11 @@ class PushAdmin(ScopedAdmin):
             obj.error_code, obj.error_message, obj.attempts = None, "", 0
         super().save_model(request, obj, form, change)
         if obj.status == Push.Status.SCHEDULED:
-            services.ensure_push_schedule()
+            ensure_push_schedule()
 
     def save_formset(self, request, form, formset, change):
         for article in formset.save(commit=False):
-            article.content = services.sanitise_content(article.content)
+            article.content = sanitise_content(article.content)
             article.cover_media_id = ""  # re-upload a changed cover
             article.save()
         for article in formset.deleted_objects:
@@ -104,7 +104,7 @@ class PushAdmin(ScopedAdmin):
     def schedule_now(self, request, queryset):
         done = 0
         for push in queryset.filter(status__in=["draft", "scheduled", "failed"]):
-            services.push_schedule(push=push, at=timezone.now(), actor=request.user)
+            push_schedule(push=push, at=timezone.now(), actor=request.user)
             enqueue("wechat.tasks.pushes_send_due")
             done += 1
         self.message_user(request, f"已安排发送 {done} 条。 {done} push(es) will be sent within a minute.")
@@ -112,7 +112,7 @@ class PushAdmin(ScopedAdmin):
     @admin.action(description="失败后重试 Retry failed")
     def retry(self, request, queryset):
         for push in queryset.filter(status="failed"):
-            services.push_schedule(push=push, at=timezone.now(), actor=request.user)
+            push_schedule(push=push, at=timezone.now(), actor=request.user)
         enqueue("wechat.tasks.pushes_send_due")
 
 

@@ -18,7 +18,8 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
 
-from wechat import crypto, handlers, selectors, services
+from wechat import crypto, handlers, selectors
+from wechat.services.inbound import inbound_drain_soon, inbound_record_many
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +49,9 @@ def process_batch(batch: list[dict]) -> list[str]:
             items.append((fields, reply_text))
     finally:
         selectors.prefetch_clear()
-    results = services.inbound_record_many(items=items)
+    results = inbound_record_many(items=items)
     if any(first for _, first in results):
-        services.inbound_drain_soon()  # the effects (writes, API calls) run in the drain task
+        inbound_drain_soon()  # the effects (writes, API calls) run in the drain task
     return [reply for reply, _ in results]
 
 

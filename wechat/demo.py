@@ -10,7 +10,7 @@ from django.db import transaction
 
 from campaigns.models import Campaign, Library, User
 from wechat.models import Follower, MessageTemplate
-from wechat.services import ensure_push_schedule, pushes_sync_from_campaign
+from wechat.services.pushes import ensure_push_schedule, pushes_sync_from_campaign
 
 DEMO_OPENID = "oDemoGuardian0000000000000001"  # the fake API's OAuth page logs in as this openid
 FOLLOWERS = [

@@ -12,7 +12,11 @@ import logging
 
 from django.urls import reverse
 
-from wechat import links, selectors, services
+from wechat import links, selectors
+from wechat.services.deliveries import delivery_result, subscribe_consent_record
+from wechat.services.followers import follower_scan, follower_subscribe, follower_touch, follower_unsubscribe
+from wechat.services.pushes import push_result_mass, push_result_publish
+from wechat.services.voices import voice_receive
 from wechat.tokens import login_link
 
 log = logging.getLogger(__name__)
@@ -149,10 +153,10 @@ def apply(fields: dict) -> None:
     msg_type = str(fields.get("MsgType", "")).lower()
     openid = fields["FromUserName"]
     if msg_type == "voice":
-        follower = services.follower_touch(openid=openid)
+        follower = follower_touch(openid=openid)
         plan = voice_plan(fields)
         if plan is not None:
-            services.voice_receive(
+            voice_receive(
                 follower=follower, media_id=str(fields.get("MediaId", "")),
                 media_id_16k=str(fields.get("MediaId16K", "") or ""), fmt=str(fields.get("Format", "amr") or "amr"),
                 msg_id=str(fields.get("MsgId", "")), event_id=plan["event"].id, child_id=plan["child_id"],
@@ -162,7 +166,7 @@ def apply(fields: dict) -> None:
             )
         return
     if msg_type != "event":
-        services.follower_touch(openid=openid)
+        follower_touch(openid=openid)
         return
     handler = EVENT_EFFECTS.get(_event(fields))
     if handler is not None:
@@ -177,23 +181,23 @@ def _int(value) -> int | None:
 
 
 def on_subscribe(fields: dict) -> None:
-    services.follower_subscribe(openid=fields["FromUserName"], scene=_key(fields))
+    follower_subscribe(openid=fields["FromUserName"], scene=_key(fields))
 
 
 def on_unsubscribe(fields: dict) -> None:
-    services.follower_unsubscribe(openid=fields["FromUserName"])
+    follower_unsubscribe(openid=fields["FromUserName"])
 
 
 def on_scan(fields: dict) -> None:
-    services.follower_scan(openid=fields["FromUserName"], scene=_key(fields))
+    follower_scan(openid=fields["FromUserName"], scene=_key(fields))
 
 
 def on_touch(fields: dict) -> None:
-    services.follower_touch(openid=fields["FromUserName"])
+    follower_touch(openid=fields["FromUserName"])
 
 
 def on_mass_finished(fields: dict) -> None:
-    services.push_result_mass(msg_id=str(fields.get("MsgID") or fields.get("MsgId") or ""),
+    push_result_mass(msg_id=str(fields.get("MsgID") or fields.get("MsgId") or ""),
                               status=str(fields.get("Status", "")), total=_int(fields.get("TotalCount")),
                               sent=_int(fields.get("SentCount")), errors=_int(fields.get("ErrorCount")))
 
@@ -210,13 +214,13 @@ def on_publish_finished(fields: dict) -> None:
     if items:
         url = str(items[0].get("article_url", ""))
     status = _int(info.get("publish_status"))
-    services.push_result_publish(publish_id=str(info.get("publish_id", "")),
+    push_result_publish(publish_id=str(info.get("publish_id", "")),
                                  publish_status=3 if status is None else status, article_url=url)
 
 
 def on_template_finished(fields: dict) -> None:
     status = str(fields.get("Status", ""))
-    services.delivery_result(msgid=str(fields.get("MsgID") or fields.get("MsgId") or ""), ok=status == "success",
+    delivery_result(msgid=str(fields.get("MsgID") or fields.get("MsgId") or ""), ok=status == "success",
                              status=status)
 
 
@@ -229,11 +233,11 @@ def _items(fields: dict, container: str) -> list[dict]:
 
 
 def on_subscribe_msg_popup(fields: dict, container: str = "SubscribeMsgPopupEvent") -> None:
-    follower = services.follower_touch(openid=fields["FromUserName"])
+    follower = follower_touch(openid=fields["FromUserName"])
     for item in _items(fields, container):
         template_id = str(item.get("TemplateId", ""))
         if template_id:
-            services.subscribe_consent_record(follower=follower, template_id=template_id,
+            subscribe_consent_record(follower=follower, template_id=template_id,
                                               accepted=str(item.get("SubscribeStatusString", "")) == "accept")
 
 
@@ -244,7 +248,7 @@ def on_subscribe_msg_change(fields: dict) -> None:
 def on_subscribe_msg_sent(fields: dict) -> None:
     for item in _items(fields, "SubscribeMsgSentEvent"):
         code = _int(item.get("ErrorCode"))
-        services.delivery_result(msgid=str(item.get("MsgID", "")), ok=code == 0, status=str(item.get("ErrorStatus", "")),
+        delivery_result(msgid=str(item.get("MsgID", "")), ok=code == 0, status=str(item.get("ErrorStatus", "")),
                                  error_code=code or None)
 
 

@@ -14,12 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.errors import UserFacingError
-from wechat import client, services
+from wechat import client
 from wechat.client import WeChatAPIError
 from wechat.covers import cover_image
 from wechat.errors import explain
 from wechat.links import absolute
 from wechat.models import Follower, MessageTemplate, NotificationDelivery, Push, SubscribeConsent, VoiceMessage
+from wechat.services import inbound
+from wechat.services.followers import follower_update_info
+from wechat.services.pushes import content_image_sources, content_replace_images, push_claim
+from wechat.services.voices import voice_mark
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ RETRYABLE = {-1, -3, 45011, 40001, 42001}  # 45009 (daily quota) waits for tomor
 
 
 def inbound_drain() -> int:
-    return services.inbound_drain()
+    return inbound.inbound_drain()
 
 
 # --- followers --------------------------------------------------------------------------------
@@ -47,7 +51,7 @@ def follower_refresh_info(follower_id: int) -> None:
             raise
         log.info("user/info for %s failed: %s", follower.openid, exc)
         return
-    services.follower_update_info(follower_id=follower.id, info=info)
+    follower_update_info(follower_id=follower.id, info=info)
 
 
 # --- voice → entry ----------------------------------------------------------------------------
@@ -84,7 +88,7 @@ def voice_fetch(voice_id: int) -> str:
                     raise
         if media is None:
             assert last_error is not None
-            services.voice_mark(voice_id=voice.id, status=VoiceMessage.Status.FAILED, error=str(explain(last_error.errcode, last_error.errmsg)))
+            voice_mark(voice_id=voice.id, status=VoiceMessage.Status.FAILED, error=str(explain(last_error.errcode, last_error.errmsg)))
             return "failed"
         name = f"voice-{voice.id}{_extension(media.content, voice.format)}"
         voice.audio.save(name, ContentFile(media.content), save=False)
@@ -94,7 +98,7 @@ def voice_fetch(voice_id: int) -> str:
         return voice.status
     if _ready_to_submit(voice):
         return voice_submit(voice.id)
-    services.voice_mark(voice_id=voice.id, status=VoiceMessage.Status.NEEDS_CONFIRMATION)
+    voice_mark(voice_id=voice.id, status=VoiceMessage.Status.NEEDS_CONFIRMATION)
     return VoiceMessage.Status.NEEDS_CONFIRMATION
 
 
@@ -126,9 +130,9 @@ def voice_submit(voice_id: int) -> str:
                                      idempotency_key=f"wechat-voice-{voice.id}", submitted_by=voice.follower.user,
                                      poem=poem)
         except UserFacingError as refused:
-            services.voice_mark(voice_id=voice.id, status=VoiceMessage.Status.FAILED, error=str(refused))
+            voice_mark(voice_id=voice.id, status=VoiceMessage.Status.FAILED, error=str(refused))
             return VoiceMessage.Status.FAILED
-        services.voice_mark(voice_id=voice.id, status=VoiceMessage.Status.SUBMITTED, entry_id=entry.id)
+        voice_mark(voice_id=voice.id, status=VoiceMessage.Status.SUBMITTED, entry_id=entry.id)
     return VoiceMessage.Status.SUBMITTED
 
 
@@ -141,7 +145,7 @@ def pushes_send_due() -> list[int]:
 
     sent = []
     for push_id in list(pushes_due().values_list("id", flat=True)[:20]):
-        if services.push_claim(push_id=push_id):
+        if push_claim(push_id=push_id):
             push_send(push_id, claimed=True)
             sent.append(push_id)
     return sent
@@ -194,13 +198,13 @@ def push_prepare(push: Push) -> str:
             article.cover_media_id = client.add_permanent_image(name, data, _mime(name))
             article.save(update_fields=["cover_media_id"])
         mapping = {}
-        for src in services.content_image_sources(article.content):
+        for src in content_image_sources(article.content):
             if src.startswith("http://mmbiz.qpic.cn") or src.startswith("https://mmbiz.qpic.cn"):
                 continue
             local = _local_image(src)
             if local is not None:
                 mapping[src] = client.upload_image(local[0], local[1], _mime(local[0]))
-        content = services.content_replace_images(article.content, mapping)
+        content = content_replace_images(article.content, mapping)
         items.append({
             "title": article.title, "author": article.author, "digest": article.digest, "content": content,
             "content_source_url": absolute(article.link) if article.link else "", "thumb_media_id": article.cover_media_id,
@@ -229,7 +233,7 @@ def _tag_id(tag: str) -> int:
 
 def push_send(push_id: int, claimed: bool = False) -> str:
     push = Push.objects.get(pk=push_id)
-    if not claimed and not services.push_claim(push_id=push_id) and push.status != Push.Status.SENDING:
+    if not claimed and not push_claim(push_id=push_id) and push.status != Push.Status.SENDING:
         return push.status
     push.refresh_from_db()
     try:

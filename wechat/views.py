@@ -17,11 +17,13 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import User
 from config.errors import UserFacingError
-from wechat import client, services
+from wechat import client
 from wechat.client import WeChatAPIError
 from wechat.errors import explain
 from wechat.links import absolute, entry_url
 from wechat.models import Follower, VoiceMessage
+from wechat.services.followers import follower_login
+from wechat.services.voices import voice_choose, voice_receive
 from wechat.tokens import account_has_oauth, login_link_open, safe_next
 
 BACKEND = "campaigns.auth.PhoneOrUsernameBackend"
@@ -38,7 +40,7 @@ def _finish_login(request: HttpRequest, *, openid: str, unionid: str = "", nickn
     if follower is None and not request.user.is_authenticated:
         request.session[PENDING] = {"openid": openid, "unionid": unionid, "nickname": nickname}
         return redirect(reverse("wechat:link_choice") + "?" + urlencode({"next": next_url}))
-    user = services.follower_login(openid=openid, unionid=unionid, nickname=nickname,
+    user = follower_login(openid=openid, unionid=unionid, nickname=nickname,
                                    current_user=request.user if request.user.is_authenticated else None)
     if not request.user.is_authenticated or request.user.pk != user.pk:
         login(request, user, backend=BACKEND)
@@ -112,7 +114,7 @@ def link_choice(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     if request.method == "POST":
         if request.POST.get("choice") == "new":
-            user = services.follower_login(**pending)
+            user = follower_login(**pending)
             request.session.pop(PENDING, None)
             login(request, user, backend=BACKEND)
             messages.success(request, "已创建家长账号，并与微信关联。 Your account was created and linked to WeChat.")
@@ -126,7 +128,7 @@ def link_choice(request: HttpRequest) -> HttpResponse:
 def link_complete(request: HttpRequest) -> HttpResponse:
     pending = request.session.pop(PENDING, None)
     if pending:
-        services.follower_login(**pending, current_user=request.user)
+        follower_login(**pending, current_user=request.user)
         messages.success(request, "微信已与您的账号关联。 WeChat is now linked to your account.")
     return redirect(safe_next(request.GET.get("next")))
 
@@ -164,7 +166,7 @@ def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
             child_id = int(request.POST.get("child", "0"))
             poem_raw = request.POST.get("poem", "")
             poem_id = int(poem_raw) if poem_raw else None
-            services.voice_choose(voice=voice, user=request.user, child_id=child_id, poem_id=poem_id)
+            voice_choose(voice=voice, user=request.user, child_id=child_id, poem_id=poem_id)
             messages.success(request, "已确认，作品正在处理。 Confirmed: the entry is being processed.")
             return redirect("wechat:voice_confirm", voice_id=voice.id)
         except ValueError:
@@ -235,6 +237,6 @@ def jssdk_voice(request: HttpRequest) -> JsonResponse:
     child_id = as_int("child")
     if child_id is not None and not User.objects.filter(pk=request.user.pk, children__pk=child_id).exists():
         child_id = None
-    voice = services.voice_receive(follower=follower, media_id=server_id, fmt="speex", event_id=event_id,
+    voice = voice_receive(follower=follower, media_id=server_id, fmt="speex", event_id=event_id,
                                    source=VoiceMessage.Source.JSSDK, child_id=child_id, poem_id=as_int("poem"))
     return JsonResponse({"voice": voice.id, "confirm_url": reverse("wechat:voice_confirm", args=[voice.id])})

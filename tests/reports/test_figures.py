@@ -2,7 +2,8 @@
 
 import pytest
 
-from reports.selectors import Scope, campaign_figures
+from reports.selectors.figures import campaign_figures
+from reports.selectors.scope import Scope
 
 pytestmark = pytest.mark.django_db
 

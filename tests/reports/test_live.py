@@ -60,7 +60,8 @@ async def test_out_of_scope_and_anonymous_are_refused(nye, organizer):
 def test_live_counters_are_shared_for_max_age(nye):
     """Many open pages cost one computation per interval: the cache is shared by every worker."""
     from campaigns.models import Registration
-    from reports.selectors import Scope, live_counters
+    from reports.selectors.figures import live_counters
+    from reports.selectors.scope import Scope
 
     scope = Scope(campaign=nye.campaign, library=nye.libraries["C-HN-CS"])
     assert live_counters(scope, max_age=60)["headline"]["registrations"] == 3

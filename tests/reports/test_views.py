@@ -10,7 +10,8 @@ from django.core.management import call_command
 from openpyxl import load_workbook
 
 from reports.exports import report_tables
-from reports.selectors import Scope, campaign_figures
+from reports.selectors.figures import campaign_figures
+from reports.selectors.scope import Scope
 
 pytestmark = pytest.mark.django_db
 

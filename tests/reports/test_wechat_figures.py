@@ -3,7 +3,9 @@
 import pytest
 from django.db import connection
 
-from reports.selectors import Scope, attention_items, campaign_figures
+from reports.selectors.dashboard import attention_items
+from reports.selectors.figures import campaign_figures
+from reports.selectors.scope import Scope
 
 from .conftest import utc
 

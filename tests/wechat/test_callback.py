@@ -211,7 +211,7 @@ def test_concurrent_retries_are_deduplicated(live_server, corpus, settings):
                               range(4)))
     assert codes == [200] * 4
     assert InboundMessage.objects.count() == 1
-    from wechat.services import inbound_drain
+    from wechat.services.inbound import inbound_drain
 
     assert inbound_drain() == 1 and inbound_drain() == 0
     assert Follower.objects.count() == 1

@@ -6,15 +6,15 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from wechat import services
 from wechat import tasks as wx_tasks
 from wechat.models import Follower, Push
+from wechat.services.pushes import push_create, push_result_mass, push_result_publish, pushes_sync_from_campaign
 
 pytestmark = pytest.mark.django_db
 
 
 def make_push(libraries, **extra):
-    return services.push_create(
+    return push_create(
         library=libraries["P-HN"], title="春节诵读", scheduled_at=timezone.now() - dt.timedelta(minutes=1),
         articles=[{"title": "今日一诗", "author": "湖南图书馆", "digest": "静夜思",
                    "content": '<p onclick="x()">床前明月光<script>alert(1)</script></p>'
@@ -41,7 +41,7 @@ def test_mass_send_through_fake_api_and_result_event(libraries, fake_wechat, set
     sendall = fake_wechat.requests("/cgi-bin/message/mass/sendall")[0]["body"]
     assert sendall["filter"] == {"is_to_all": True} and sendall["clientmsgid"] == f"shuxiang-push-{push.id}"
     assert wx_tasks.pushes_send_due() == []  # claimed once
-    services.push_result_mass(msg_id=push.msg_id, status="send success", total=10, sent=9, errors=1)
+    push_result_mass(msg_id=push.msg_id, status="send success", total=10, sent=9, errors=1)
     push.refresh_from_db()
     assert push.status == Push.Status.DONE and push.sent_count == 9
 
@@ -61,7 +61,7 @@ def test_subscription_account_publishes(libraries, fake_wechat, settings):
     wx_tasks.pushes_send_due()
     push.refresh_from_db()
     assert push.publish_id and fake_wechat.calls("/cgi-bin/freepublish/submit") == 1
-    services.push_result_publish(publish_id=push.publish_id, publish_status=0, article_url="https://mp.weixin.qq.com/s/x")
+    push_result_publish(publish_id=push.publish_id, publish_status=0, article_url="https://mp.weixin.qq.com/s/x")
     push.refresh_from_db()
     assert push.status == Push.Status.DONE and push.article_url.endswith("/s/x")
 
@@ -98,8 +98,8 @@ def test_campaign_file_daily_push_sync_is_idempotent(libraries):
                     "schedule": {"at": "2027-02-01T10:00:00+08:00"},
                     "articles": [{"title": "活动上线", "content": "<p>欢迎</p>"}]}],
     })
-    assert services.pushes_sync_from_campaign(campaign)["created"] == 4
-    assert services.pushes_sync_from_campaign(campaign) == {"created": 0, "updated": 0, "unchanged": 4, "kept_sent": 0}
+    assert pushes_sync_from_campaign(campaign)["created"] == 4
+    assert pushes_sync_from_campaign(campaign) == {"created": 0, "updated": 0, "unchanged": 4, "kept_sent": 0}
     first = Push.objects.get(key="daily-poem@2027-02-05")
     assert first.title == "每日一诗 2月5日" and first.status == "scheduled"
     assert first.scheduled_at == dt.datetime(2027, 2, 5, 0, 0, tzinfo=dt.UTC)  # 08:00 Beijing
@@ -108,7 +108,7 @@ def test_campaign_file_daily_push_sync_is_idempotent(libraries):
     campaign.config["pushes"][1]["title"] = "changed"
     campaign.config["pushes"][0]["articles"][0]["content"] = "<p>处处闻啼鸟</p>"
     campaign.save()
-    counts = services.pushes_sync_from_campaign(campaign)
+    counts = pushes_sync_from_campaign(campaign)
     assert counts == {"created": 0, "updated": 3, "unchanged": 0, "kept_sent": 1}
     assert Push.objects.get(key="launch").title == "活动上线"  # a sent push is never rewritten
 

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign, Library
 from reports.exports import csv_text, xlsx_bytes
-from reports.selectors import Scope, campaign_figures
+from reports.selectors.figures import campaign_figures
+from reports.selectors.scope import Scope
 from reports.services import visits_rollup
 
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from campaigns.models import Campaign
 from config.errors import UserFacingError
-from wechat.services import pushes_sync_from_campaign
+from wechat.services.pushes import pushes_sync_from_campaign
 
 
 class Command(BaseCommand):
