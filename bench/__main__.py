@@ -11,6 +11,7 @@ BENCHMARKS = {
     "media": "audio pipeline ÷ bare ffmpeg, peak memory, refusal time, photos ÷ bare Pillow",
     "judging_quality": "calibrated scores vs raw mean / z-scores / ratio on a simulated panel",
     "judging_scale": "assignment and aggregation at 10,000 entries ÷ naive baselines",
+    "judging_compare": "comparative judgement vs the calibrated rubric round, SSR vs achieved reliability, fit speed",
     "quiz_burst": "answers/s ÷ a trivial view on the real ASGI server, p99 latency",
     "leaderboard_fanout": "1,000 WebSocket clients receive a leaderboard update (Redis layer) (pg)",
     "wechat_callback": "signed deliveries ÷ a trivial view on the real ASGI server, p99 latency",

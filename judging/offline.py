@@ -46,27 +46,33 @@ def read_csv(path: str | Path, required: list[str]) -> list[tuple[int, dict[str,
     return out
 
 
-def _library(path: Path, n: int, code: str, tree: LibraryTree) -> str:
+def _library(path: Path, n: int, code: str, tree: LibraryTree, allow_unknown: bool = False) -> str:
     if not code:
         raise CsvError("library_missing", f"{path.name} 第 {n} 行：缺少 library_code",
                        f"{path.name} row {n}: library_code is empty")
-    if code not in tree:
+    if code not in tree and not allow_unknown:
         raise CsvError("library_unknown", f"{path.name} 第 {n} 行：未知的图书馆代码 {code}",
                        f"{path.name} row {n}: unknown library code {code}")
     return code
 
 
-def read_entries(path: str | Path, tree: LibraryTree) -> list[EntrySpec]:
+def read_entries(path: str | Path, tree: LibraryTree, allow_unknown: bool = False) -> list[EntrySpec]:
+    """allow_unknown: a library code not in the tree is kept as it is (it then conflicts only with
+    judges of that same code) instead of refused."""
     path = Path(path)
-    entries = []
+    entries, seen = [], set()
     for n, row in read_csv(path, ["entry_id", "library_code"]):
         if not row["entry_id"]:
             raise CsvError("id_missing", f"{path.name} 第 {n} 行：缺少 entry_id", f"{path.name} row {n}: entry_id is empty")
-        entries.append(EntrySpec(row["entry_id"], _library(path, n, row["library_code"], tree)))
+        if allow_unknown and row["entry_id"] in seen:
+            raise CsvError("duplicate", f"{path.name} 第 {n} 行：作品 {row['entry_id']} 重复",
+                           f"{path.name} row {n}: entry {row['entry_id']} appears twice")
+        seen.add(row["entry_id"])
+        entries.append(EntrySpec(row["entry_id"], _library(path, n, row["library_code"], tree, allow_unknown)))
     return entries
 
 
-def read_judges(path: str | Path, tree: LibraryTree) -> list[JudgeSpec]:
+def read_judges(path: str | Path, tree: LibraryTree, allow_unknown: bool = False) -> list[JudgeSpec]:
     path = Path(path)
     judges = []
     for n, row in read_csv(path, ["judge_id", "library_code"]):
@@ -81,7 +87,7 @@ def read_judges(path: str | Path, tree: LibraryTree) -> list[JudgeSpec]:
             except ValueError:
                 raise CsvError("capacity", f"{path.name} 第 {n} 行：capacity 必须是非负整数，而不是 {row['capacity']}",
                                f"{path.name} row {n}: capacity must be a whole number ≥ 0, not {row['capacity']}") from None
-        judges.append(JudgeSpec(row["judge_id"], _library(path, n, row["library_code"], tree), capacity))
+        judges.append(JudgeSpec(row["judge_id"], _library(path, n, row["library_code"], tree, allow_unknown), capacity))
     return judges
 
 
@@ -146,3 +152,47 @@ def write_results(path: str | Path, aggregate: Aggregate) -> None:
                 r.entry_id, r.n_scores, f"{r.raw_mean:.3f}", f"{r.trimmed_mean:.3f}", f"{r.calibrated:.3f}",
                 f"{r.ci_low:.3f}", f"{r.ci_high:.3f}", r.rank, ";".join(r.flags),
             ])
+
+
+def read_judgements(path: str | Path, *, entries: set[str] | None = None, judges: set[str] | None = None):
+    """Rows entry_a,entry_b,judge,winner (winner: a, b or tie) → comparative.Judgement list."""
+    from judging.comparative import WINNERS, Judgement
+
+    path = Path(path)
+    out = []
+    for n, row in read_csv(path, ["entry_a", "entry_b", "judge", "winner"]):
+        for column in ("entry_a", "entry_b", "judge", "winner"):
+            if not row[column]:
+                raise CsvError("empty_cell", f"{path.name} 第 {n} 行：{column} 为空", f"{path.name} row {n}: {column} is empty")
+        winner = row["winner"].lower()
+        if winner not in WINNERS:
+            raise CsvError("winner", f"{path.name} 第 {n} 行：winner 只能是 a、b 或 tie，而不是 {row['winner']!r}",
+                           f"{path.name} row {n}: winner must be a, b or tie, not {row['winner']!r}")
+        if row["entry_a"] == row["entry_b"]:
+            raise CsvError("same_entry", f"{path.name} 第 {n} 行：作品不能和自己比较",
+                           f"{path.name} row {n}: an entry cannot be compared with itself")
+        for column in ("entry_a", "entry_b"):
+            if entries is not None and row[column] not in entries:
+                raise CsvError("entry_unknown", f"{path.name} 第 {n} 行：{column} {row[column]} 不在作品名单中",
+                               f"{path.name} row {n}: {column} {row[column]} is not in the entries file")
+        if judges is not None and row["judge"] not in judges:
+            raise CsvError("judge_unknown", f"{path.name} 第 {n} 行：评委 {row['judge']} 不在评委名单中",
+                           f"{path.name} row {n}: judge {row['judge']} is not in the judges file")
+        out.append(Judgement(row["entry_a"], row["entry_b"], row["judge"], winner))
+    return out
+
+
+def write_pairs(path: str | Path, pairs: list[tuple[str, str, str]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["entry_a", "entry_b", "judge"])
+        writer.writerows(pairs)
+
+
+def write_fit(path: str | Path, result) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["entry", "score", "se", "rank", "rank_low", "rank_high", "comparisons"])
+        for e in result.entries:
+            writer.writerow([e.entry_id, f"{e.score:.4f}", f"{e.se:.4f}", e.rank, e.rank_low, e.rank_high,
+                             e.n_comparisons])
