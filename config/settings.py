@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "judging",
     "wechat",
     "reports",
+    "builder",
 ]
 
 MIDDLEWARE = [
@@ -163,7 +164,7 @@ Q_CLUSTER = {
 AUTH_USER_MODEL = "campaigns.User"
 AUTHENTICATION_BACKENDS = ["campaigns.auth.PhoneOrUsernameBackend"]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "family"
+LOGIN_REDIRECT_URL = "builder:start"  # each role lands where its work is (builder/views/landing.py)
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

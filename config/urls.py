@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("wechat/", include("wechat.urls")),
     path("reports/", include("reports.urls")),
+    path("builder/", include("builder.urls")),
     path("judging/", include("judging.urls")),
     path("entries/", include("submissions.urls")),
     path("events/", include("events.urls")),

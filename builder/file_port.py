@@ -1,0 +1,81 @@
+"""The builder's one door to the campaign file (load, validate, export, clone).
+
+The builder edits a campaign as its file form — the dict a campaign file holds, dates as "YYYY-MM-DD HH:MM"
+in the campaign's zone — so the same rules as `loadcampaign` judge every step. Everything the builder needs
+from the campaign-file package passes through here."""
+
+from campaigns.campaign_file import (
+    CampaignFileError,
+    Issue,
+    LoadResult,
+    campaign_clone,
+    campaign_export,
+    campaign_file_dict,
+    campaign_file_load,
+    campaign_file_validate,
+    decode,
+)
+from campaigns.campaign_file.catalog import Catalog, poem_catalogue
+from campaigns.campaign_file.structure import check_edit_allowed
+from campaigns.campaign_file.yaml_io import dump, parse
+from campaigns.models import Campaign
+
+__all__ = [
+    "Catalog", "CampaignFileError", "Issue", "LoadResult", "check_edit_allowed", "clone", "decode", "export_dict",
+    "export_text", "load_dict", "load_text", "parse_section", "poem_catalogue", "section_text", "validate_dict",
+]
+
+
+def export_dict(campaign: Campaign) -> dict:
+    return campaign_file_dict(campaign)
+
+
+def export_text(campaign: Campaign) -> str:
+    return campaign_export(slug=campaign.slug)
+
+
+def dict_text(data: dict) -> str:
+    return dump(data)
+
+
+def validate_dict(data: dict) -> None:
+    """Raise CampaignFileError with every problem of the whole file `data`."""
+    campaign_file_validate(text=dump(data))
+
+
+def load_dict(data: dict) -> LoadResult:
+    return campaign_file_load(text=dump(data))
+
+
+def load_text(text: str) -> LoadResult:
+    return campaign_file_load(text=text)
+
+
+def validate_text(text: str):
+    return campaign_file_validate(text=text)
+
+
+def clone(*, slug: str, new_slug: str, title: str | None = None) -> LoadResult:
+    return campaign_clone(slug=slug, new_slug=new_slug, title=title)
+
+
+def section_text(value) -> str:
+    """One section of the file as YAML, for the steps edited as text (judging, awards, WeChat)."""
+    return dump(value) if value not in (None, {}, []) else ""
+
+
+def parse_section(text: str, key: str):
+    """YAML text of one section → its value, or CampaignFileError naming the line within that text."""
+    if not text.strip():
+        return None
+    value, _lines, issues = parse(text)
+    if issues:
+        raise CampaignFileError([Issue(i.line, f"{key}.{i.path}" if i.path != "(file)" else key,
+                                       i.message_zh, i.message_en) for i in issues])
+    return value
+
+
+def validated(text: str):
+    """(stored form, line_of(path)) of a valid file, or CampaignFileError with every problem."""
+    valid = campaign_file_validate(text=text)
+    return valid.data, valid.lines.line

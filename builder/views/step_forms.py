@@ -1,0 +1,317 @@
+"""Each step's fields: `context` gives its template what it shows, `apply` turns a POST back into the
+campaign's file form. Values are passed on as typed; the campaign file's validation judges them."""
+
+from django.contrib import messages
+from django.utils.text import slugify
+
+from builder import file_port, selectors
+from builder.views.common import datetime_field, datetime_input, number
+from campaigns.campaign_file.schema import (
+    CHANNELS,
+    CONSENT_PURPOSES,
+    EVENT_KINDS,
+    LIBRARY_LEVELS,
+    MEDIA_BY_KIND,
+    STAGE_KINDS,
+)
+from campaigns.models import Library, Stage
+from config.errors import UserFacingError
+from events.bank_import import questions_import
+from events.models import QuestionBank
+from events.quiz_settings import QuizSettings
+from events.scoring import points_for
+
+AGE_ROWS_EXTRA = 2
+OPTIONAL_TEXTS = {"title_en", "theme", "rules", "timezone"}
+KIND_LABELS = {"quiz": "答题 Quiz", "recitation": "诵读 Recitation", "essay": "征文 Essay", "photo": "摄影 Photo",
+               "drawing": "绘画 Drawing", "video": "微视频 Micro-video"}
+LEVEL_LABELS = dict(Library.Level.choices)
+STAGE_LABELS = dict(Stage.Kind.choices)
+
+
+def _clean(section: dict) -> dict:
+    """Drop keys left empty, so the file's defaults apply."""
+    return {k: v for k, v in section.items() if v not in (None, "", [], {})}
+
+
+class BasicsForm:
+    @staticmethod
+    def context(request, campaign, data):
+        groups = list(data.get("age_groups") or [])
+        leads = {lib.code: lib for lib in selectors.lead_choices(request.user)}
+        leads.setdefault(campaign.lead_library.code, campaign.lead_library)
+        return {"age_rows": groups + [{}] * AGE_ROWS_EXTRA, "leads": list(leads.values())}
+
+    @staticmethod
+    def apply(request, data, campaign):
+        post = request.POST
+        for key in ("title", "title_en", "theme", "rules", "lead_library", "timezone"):
+            data[key] = post.get(key, "").strip()
+            if not data[key] and key in OPTIONAL_TEXTS:
+                data.pop(key)  # the file's default applies
+        data["retention_days"] = number(post.get("retention_days")) or 365
+        groups = []
+        for i in range(int(post.get("age_rows") or 0)):
+            row = {k: post.get(f"age_{k}_{i}", "").strip() for k in ("key", "label", "min_age", "max_age")}
+            if not any(row.values()):
+                continue
+            row["min_age"], row["max_age"] = number(row["min_age"]), number(row["max_age"])
+            groups.append(row)
+        data["age_groups"] = groups
+        return data
+
+
+class ScheduleForm:
+    @staticmethod
+    def context(request, campaign, data):
+        stages = {s["kind"]: s for s in data.get("stages") or []}
+        rows = [{"kind": kind, "label": STAGE_LABELS[kind], "starts": datetime_input(stages.get(kind, {}).get("starts")),
+                 "ends": datetime_input(stages.get(kind, {}).get("ends"))} for kind in STAGE_KINDS]
+        return {"stage_rows": rows, "timeline": timeline(data)}
+
+    @staticmethod
+    def apply(request, data, campaign):
+        stages = []
+        for kind in STAGE_KINDS:
+            starts = datetime_field(request.POST.get(f"starts_{kind}"))
+            ends = datetime_field(request.POST.get(f"ends_{kind}"))
+            if starts or ends:
+                stages.append(_clean({"kind": kind, "starts": starts, "ends": ends}) | {"starts": starts})
+        data["stages"] = stages
+        return data
+
+
+def timeline(data: dict) -> dict | None:
+    """Bars for the stages and the events' windows, as percentages of the whole span."""
+    bars = []
+    for s in data.get("stages") or []:
+        if s.get("starts"):
+            bars.append({"label": STAGE_LABELS.get(s["kind"], s["kind"]), "start": s["starts"],
+                         "end": s.get("ends"), "kind": "stage"})
+    for e in data.get("events") or []:
+        window = e.get("quiz") or e.get("entries") or {}
+        if window.get("opens") or window.get("closes"):
+            bars.append({"label": e.get("title", ""), "start": window.get("opens"), "end": window.get("closes"),
+                         "kind": "event"})
+    moments = sorted(m for b in bars for m in (b["start"], b["end"]) if m)
+    if len(moments) < 2 or moments[0] == moments[-1]:
+        return None
+    first, last = _minutes(moments[0]), _minutes(moments[-1])
+    span = last - first
+    for b in bars:
+        start = _minutes(b["start"]) if b["start"] else first
+        end = _minutes(b["end"]) if b["end"] else last
+        b["left"] = round(100 * (start - first) / span, 2)
+        b["width"] = max(0.8, round(100 * (end - start) / span, 2))
+    return {"bars": bars, "first": moments[0], "last": moments[-1]}
+
+
+def _minutes(text: str) -> int:
+    from datetime import datetime
+    return int(datetime.fromisoformat(text).timestamp() // 60)
+
+
+class ParticipationForm:
+    @staticmethod
+    def context(request, campaign, data):
+        section = data.get("libraries") or {}
+        branches = campaign.branches.select_related("library").order_by("library__path")
+        return {
+            "section": section, "tree": selectors.library_tree(request.user), "levels": LIBRARY_LEVELS,
+            "level_labels": LEVEL_LABELS, "chosen_subtrees": set(section.get("subtrees") or []),
+            "chosen_codes": set(section.get("codes") or []), "chosen_levels": set(section.get("levels") or []),
+            "branches": branches[:60], "branch_count": branches.count(),
+        }
+
+    @staticmethod
+    def apply(request, data, campaign):
+        post = request.POST
+        if post.get("mode") == "all":
+            data["libraries"] = {"all": True}
+        else:
+            data["libraries"] = _clean({"subtrees": post.getlist("subtree"), "codes": post.getlist("code"),
+                                        "levels": post.getlist("level")})
+        return data
+
+
+class EventsForm:
+    """The list of events: add, remove, reorder. Each event's settings have their own page (EventForm)."""
+
+    @staticmethod
+    def context(request, campaign, data):
+        return {"kinds": [(k, KIND_LABELS[k]) for k in EVENT_KINDS], "kind_labels": KIND_LABELS}
+
+    @staticmethod
+    def apply(request, data, campaign):
+        post, events = request.POST, data.setdefault("events", [])
+        action = post.get("action", "")
+        if action == "add":
+            kind = post.get("kind", "")
+            title = post.get("title", "").strip()
+            slug = post.get("slug", "").strip() or slugify(title) or f"{kind}-{len(events) + 1}"
+            event = {"slug": slug, "kind": kind, "title": title,
+                     "age_groups": [g["key"] for g in data.get("age_groups") or []]}
+            if kind == "quiz":
+                # A bank is required by the file; start from the first usable one (readiness flags a missing one).
+                banks = selectors.banks_for(campaign)
+                event["quiz"] = {"bank": banks[0]["bank"].slug if banks else "choose-a-bank", "questions": 10}
+            else:
+                event["entries"] = {"media": MEDIA_BY_KIND.get(kind, ["essay"])[:1]}
+            events.append(event)
+        elif action.startswith("remove:"):
+            index = int(action.split(":")[1])
+            if 0 <= index < len(events):
+                events.pop(index)
+        elif action.startswith("up:"):
+            index = int(action.split(":")[1])
+            if 0 < index < len(events):
+                events[index - 1], events[index] = events[index], events[index - 1]
+        return data
+
+
+class EventForm:
+    @staticmethod
+    def context(request, campaign, data, index):
+        event = data["events"][index]
+        quiz = event.get("quiz") or {}
+        entries = event.get("entries") or {}
+        context = {"event": event, "index": index, "kind_label": KIND_LABELS.get(event.get("kind"), ""),
+                   "age_groups": data.get("age_groups") or [],
+                   "opens": datetime_input((quiz or entries).get("opens")),
+                   "closes": datetime_input((quiz or entries).get("closes"))}
+        if event.get("kind") == "quiz":
+            draws = list(quiz.get("draw") or [])
+            context.update({
+                "quiz": quiz, "banks": selectors.banks_for(campaign), "draw_rows": draws + [{}] * 3,
+                "worked": worked_example(quiz),
+            })
+        else:
+            chosen = entries.get("poems")
+            context.update({
+                "entries": entries, "limits": entries.get("limits") or {},
+                "media_choices": MEDIA_BY_KIND.get(event.get("kind"), []), "channels": CHANNELS,
+                "consent_purposes": CONSENT_PURPOSES,
+                "poems": selectors.poem_choices() if event.get("kind") == "recitation" else [],
+                "all_poems": chosen in (None, "all"), "chosen_poems": set(chosen if isinstance(chosen, list) else []),
+            })
+        return context
+
+    @staticmethod
+    def apply(request, data, campaign, index):
+        post, event = request.POST, data["events"][index]
+        event["title"] = post.get("title", "").strip()
+        event["description"] = post.get("description", "").strip()
+        if not event["description"]:
+            event.pop("description")
+        event["age_groups"] = post.getlist("age_group")
+        window = {"opens": datetime_field(post.get("opens")), "closes": datetime_field(post.get("closes"))}
+        if event.get("kind") == "quiz":
+            quiz = event.get("quiz") or {}
+            draws = []
+            for i in range(int(post.get("draw_rows") or 0)):
+                by = post.get(f"draw_by_{i}", "difficulty")
+                value, count = post.get(f"draw_value_{i}", "").strip(), number(post.get(f"draw_count_{i}"))
+                if not value and count is None:
+                    continue
+                draws.append({by: number(value) if by == "difficulty" else value, "count": count})
+            scoring = _clean({"formula": post.get("formula"), "points": number(post.get("points")),
+                              "bonus_per_second": number(post.get("bonus_per_second")) if post.get("formula") == "time_bonus" else None,
+                              "multiple_partial": post.get("multiple_partial")})
+            quiz.update({
+                "bank": post.get("bank", "").strip(), "questions": number(post.get("questions")), "draw": draws,
+                "time_limit": _clean({"per_question_seconds": number(post.get("per_question_seconds")),
+                                      "paper_seconds": number(post.get("paper_seconds"))}),
+                "attempts": _clean({"per_day": number(post.get("per_day")),
+                                    "per_campaign": number(post.get("per_campaign"))}),
+                "scoring": scoring, "explanations": post.get("explanations") or "at_end",
+                "shuffle_options": bool(post.get("shuffle_options")), "practice": bool(post.get("practice")),
+                "members_only": bool(post.get("members_only")), **window,
+            })
+            event["quiz"] = _clean(quiz) | {"shuffle_options": quiz["shuffle_options"], "practice": quiz["practice"],
+                                            "members_only": quiz["members_only"]}
+        else:
+            entries = event.get("entries") or {}
+            limits = _clean({key: number(post.get(f"limit_{key}")) for key in
+                             ("min_seconds", "max_seconds", "max_bytes", "max_chars", "max_megapixels")})
+            entries.update({"media": post.getlist("media"), "channels": post.getlist("channel") or ["web"],
+                            "limits": limits, "consent_required": post.getlist("consent"), **window})
+            if event.get("kind") == "recitation":
+                entries["poems"] = "all" if post.get("poems_mode") == "all" else post.getlist("poem")
+            event["entries"] = _clean(entries) | {"consent_required": entries["consent_required"]}
+        return data
+
+
+def worked_example(quiz: dict) -> list[dict]:
+    """Points for a right answer after 5 s and after 15 s, by this quiz's formula (events/scoring.py)."""
+    scoring = quiz.get("scoring") or {}
+    limit = (quiz.get("time_limit") or {})
+    try:
+        settings = QuizSettings(
+            formula=scoring.get("formula") or "fixed", points=scoring.get("points"),
+            bonus_per_second=float(scoring.get("bonus_per_second") or 30),
+            per_question_seconds=limit.get("per_question_seconds"), paper_seconds=limit.get("paper_seconds"),
+            questions=int(quiz.get("questions") or 10))
+        return [{"seconds": t, "points": points_for(settings=settings, share=1.0, seconds=t),
+                 "limit": settings.question_seconds, "formula": settings.formula, "base": settings.base_points,
+                 "bonus": settings.bonus_per_second} for t in (5, 15)]
+    except (TypeError, ValueError):
+        return []
+
+
+def bank_import(request, campaign) -> None:
+    """Import (or update) a question bank owned by the campaign's lead library from an XLSX/CSV upload."""
+    upload = request.FILES.get("bank_file")
+    title = request.POST.get("bank_title", "").strip()
+    slug = slugify(request.POST.get("bank_slug", "").strip())
+    if upload is None or not slug:
+        messages.error(request, "请填写题库代码并选择文件 Give the bank a slug and choose a file")
+        return
+    bank = QuestionBank.objects.filter(slug=slug).first()
+    if bank is not None and bank.owner_id != campaign.lead_library_id:
+        messages.error(request, f"题库代码 {slug} 已被其他图书馆使用 The slug {slug} belongs to another library's bank")
+        return
+    try:
+        if bank is None:
+            bank = QuestionBank(slug=slug, title=title or slug, owner=campaign.lead_library)
+            result = None
+            from django.db import transaction
+            with transaction.atomic():
+                bank.save()
+                result = questions_import(bank=bank, data=upload.read(), filename=upload.name)
+        else:
+            result = questions_import(bank=bank, data=upload.read(), filename=upload.name)
+    except UserFacingError as error:
+        messages.error(request, str(error))
+        return
+    from campaigns.audit import audit_record
+    audit_record(action="bank.imported", obj=bank, campaign=campaign, actor=request.user, total=result.total)
+    messages.success(request, f"题库“{bank.title}”已导入 {result.total} 题 Imported {result.total} questions")
+
+
+class SectionForm:
+    """Steps edited as YAML text of their sections (judging, awards, WeChat), with the file's line errors."""
+
+    def __init__(self, sections):
+        self.sections = sections
+
+    def context(self, request, campaign, data):
+        texts = getattr(request, "_builder_texts", None) or {k: file_port.section_text(data.get(k)) for k in self.sections}
+        events = [(e["slug"], e["title"], e["kind"]) for e in data.get("events") or []]
+        return {"texts": texts, "event_choices": events, "sample": {"panel": 86, "likes": 60}}
+
+    def apply(self, request, data, campaign):
+        request._builder_texts = {k: request.POST.get(k, "") for k in self.sections}
+        for key in self.sections:
+            value = file_port.parse_section(request.POST.get(key, ""), key)
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return data
+
+
+FORMS = {
+    "basics": BasicsForm, "schedule": ScheduleForm, "participation": ParticipationForm, "events": EventsForm,
+    "judging": SectionForm(["judging", "likes", "scoring"]), "awards": SectionForm(["awards"]),
+    "wechat": SectionForm(["wechat", "pushes"]),
+}
