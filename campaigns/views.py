@@ -35,14 +35,11 @@ from campaigns.event_links import event_rows
 from campaigns.family_registry import family_sections
 from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
 from campaigns.models import Campaign, Library, Notice, Registration
+from config.client_ip import client_ip
 from config.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
 JOIN_SESSION_KEY = "joined_branches"  # {campaign id: library id} of the QR codes a visitor came through
-
-
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def safe_next(request, default: str) -> str:

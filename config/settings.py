@@ -2,10 +2,12 @@
 the app runs embedded: SQLite (WAL), in-memory channel layer, django-q2 on the ORM broker,
 Django's database cache and local media. See docs/deploy.md for every variable."""
 
+import ipaddress
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,6 +27,21 @@ DEBUG = env_bool("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+
+def env_networks(name: str) -> list[str]:
+    """IPs/CIDRs, checked at start-up: a typo would otherwise silently trust nobody (or everybody)."""
+    networks = []
+    for item in env_list(name):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: “{item}” 不是 IP 地址或网段 / is not an IP address or CIDR") from None
+    return networks
+
+
+# Our own reverse proxies: only their X-Forwarded-For is believed (config/client_ip.py).
+TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.security import django_auth
 
+from config.client_ip import client_ip
 from config.errors import ApiError
 from judging import selectors, services
 from judging.models import Assignment, Certificate, Like, Score
@@ -85,7 +86,7 @@ def assignment_play(request, assignment_id: int, payload: PlayIn):
 def like_entry(request, entry_id: int):
     entry = get_object_or_404(Entry.objects.select_related("event__campaign"), pk=entry_id)
     services.like_add(entry=entry, voter_key=f"user:{request.user.pk}", source="web",
-                      network=request.META.get("REMOTE_ADDR", ""))
+                      network=client_ip(request))
     return {"ok": True, "likes": Like.objects.filter(entry=entry, voided=False).count()}
 
 

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaigns.models import Campaign
 from campaigns.selectors import is_organizer, user_can_manage_library
+from config.client_ip import client_ip
 from config.errors import UserFacingError
 from judging import selectors, services
 from judging.documents import certificate_pdf, results_xlsx
@@ -381,7 +382,7 @@ def like(request, entry_id: int):
     entry = get_object_or_404(Entry.objects.select_related("event__campaign"), pk=entry_id)
     try:
         services.like_add(entry=entry, voter_key=f"user:{request.user.pk}", source="web",
-                          network=request.META.get("REMOTE_ADDR", ""))
+                          network=client_ip(request))
         ok, body = True, {"ok": True}
     except UserFacingError as exc:
         ok, body = False, exc.as_dict()

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
+from config.client_ip import client_ip
 from reports.models import VisitHit, VisitSalt
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,6 @@ def salt_for(day: date) -> str:
 
 def visitor_hash(*, ip: str, user_agent: str, day: date) -> str:
     return hmac.new(salt_for(day).encode(), f"{ip}|{user_agent}".encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def client_ip(meta: dict) -> str:
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip()
-    return meta.get("REMOTE_ADDR", "") or ""
 
 
 def counted_page(path: str) -> tuple[str, str] | None:
@@ -113,7 +107,7 @@ class VisitCountingMiddleware:
         if BOT_UA.search(user_agent) or meta.get("HTTP_PURPOSE") == "prefetch":
             return
         at = timezone.now()
-        ip = client_ip(meta)
+        ip = client_ip(request)
 
         def record() -> None:
             try:

@@ -24,7 +24,12 @@ def test_counted_paths_only():
 
 @pytest.fixture
 def counted_urls(settings):
+    import importlib
+
     settings.ROOT_URLCONF = "tests.reports.urls_counted"
+    # Imported before any freeze_time: the API's pydantic schemas cannot be built from freezegun's
+    # FakeDatetime (the test failed when it was the first to load the URLconf).
+    importlib.import_module(settings.ROOT_URLCONF)
 
 
 def test_middleware_counts_successful_gets_of_counted_pages(nye, client, counted_urls):
@@ -44,6 +49,21 @@ def test_middleware_counts_successful_gets_of_counted_pages(nye, client, counted
     rows = {(r.library_id, r.day): r.views for r in VisitorDay.objects.all()}
     assert rows == {(None, date(2027, 2, 5)): 2, (nye.libraries["X-HN-CSX"].pk, date(2027, 2, 5)): 1}
     assert VisitHit.objects.count() == 0
+
+
+def test_a_spoofed_forwarded_header_cannot_inflate_visitors(client, counted_urls, settings):
+    """One phone sending a fresh X-Forwarded-For with every request is one visitor; behind our own
+    proxy (DJANGO_TRUSTED_PROXIES), the addresses the proxy saw are distinct visitors."""
+    ua = {"HTTP_USER_AGENT": "Mozilla/5.0 (iPhone) MicroMessenger", "REMOTE_ADDR": "203.0.113.9"}
+    settings.TRUSTED_PROXIES = []
+    for n in range(3):
+        assert client.get("/c/nye-2027/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", **ua).status_code == 200
+    assert VisitHit.objects.values("visitor").distinct().count() == 1
+    VisitHit.objects.all().delete()
+    settings.TRUSTED_PROXIES = ["203.0.113.9/32"]
+    for n in range(3):
+        client.get("/c/nye-2027/", HTTP_X_FORWARDED_FOR=f"198.51.100.{n}", **ua)
+    assert VisitHit.objects.values("visitor").distinct().count() == 3
 
 
 def test_daily_salt_rotates_and_old_salts_are_forgotten(nye):
