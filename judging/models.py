@@ -63,9 +63,17 @@ class Round(models.Model):
         PUBLICITY = "publicity", _("公示 Public review")
         FINAL = "final", _("已定稿 Final")
 
+    class Method(models.TextChoices):
+        RUBRIC = "rubric", _("量表评分 Rubric scoring")
+        COMPARATIVE = "comparative", _("比较式评审 Comparative judgement")
+
     campaign = models.ForeignKey("campaigns.Campaign", on_delete=models.CASCADE, related_name="rounds")
     event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="rounds")
     key = models.SlugField(max_length=40)
+    method = models.CharField(_("评审方式 Method"), max_length=12, choices=Method.choices, default=Method.RUBRIC)
+    # Comparative rounds: every entry is compared at least this many times (10–14 reach a reliability
+    # of about 0.7, 26–37 about 0.9: Verhavert et al. 2019).
+    comparisons_per_entry = models.PositiveSmallIntegerField(_("每件作品比较次数 Comparisons per entry"), default=10)
     title = models.CharField(max_length=120)
     position = models.PositiveSmallIntegerField(default=0)
     scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.NATIONAL)
@@ -157,6 +165,38 @@ class Assignment(models.Model):
         return self.state != self.State.WITHDRAWN
 
 
+class Comparison(models.Model):
+    """One comparative judgement: the judge saw entries A (left) and B (right) and chose the better,
+    or called it too close. Blank `winner` = waiting for the judge (at most one per judge and round)."""
+
+    class Winner(models.TextChoices):
+        A = "a", _("左边 A")
+        B = "b", _("右边 B")
+        TIE = "tie", _("难分高下 Too close to call")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="comparisons")
+    judge = models.ForeignKey(Judge, on_delete=models.PROTECT, related_name="comparisons")
+    entry_a = models.ForeignKey("submissions.Entry", on_delete=models.CASCADE, related_name="+")
+    entry_b = models.ForeignKey("submissions.Entry", on_delete=models.CASCADE, related_name="+")
+    winner = models.CharField(max_length=3, choices=Winner.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "judge", "entry_a", "entry_b"], name="comparison_once"),
+            models.UniqueConstraint(fields=["round", "judge"], condition=Q(winner=""), name="comparison_one_open"),
+            models.CheckConstraint(condition=~Q(entry_a=models.F("entry_b")), name="comparison_two_entries"),
+        ]
+        indexes = [models.Index(fields=["round", "winner"], name="comparison_round_winner")]
+        verbose_name = _("比较 Comparison")
+        verbose_name_plural = _("比较 Comparisons")
+
+    def __str__(self) -> str:
+        return f"{self.round} · #{self.entry_a_id} vs #{self.entry_b_id} → {self.winner or '?'}"
+
+
 class Score(models.Model):
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="scores")
     assignment = models.ForeignKey(Assignment, on_delete=models.CASCADE, related_name="scores")
@@ -239,6 +279,8 @@ class Result(models.Model):
     calibrated = models.FloatField(null=True)
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
+    rank_low = models.PositiveIntegerField(null=True, blank=True)   # comparative rounds: 95 % rank interval
+    rank_high = models.PositiveIntegerField(null=True, blank=True)
     panel_score = models.FloatField(null=True)  # the official method's value
     likes = models.PositiveIntegerField(default=0)
     likes_normalised = models.FloatField(default=0)

@@ -58,6 +58,15 @@ def judge_queue(judge: Judge):
     )
 
 
+def comparative_rounds_for(judge: Judge) -> list[Round]:
+    """Open comparative rounds this judge sits on (a round without a panel takes every active judge)."""
+    if not judge.active:
+        return []
+    qs = (Round.objects.filter(method=Round.Method.COMPARATIVE, status=Round.Status.OPEN)
+          .filter(Q(panel__isnull=True) | Q(panel__judges=judge)).select_related("campaign").distinct())
+    return [r for r in qs.order_by("campaign_id", "position") if r.is_open()]
+
+
 def is_chief(user: User, round_: Round) -> bool:
     if not user.is_authenticated:
         return False
@@ -72,6 +81,8 @@ def can_manage_round(user: User, round_: Round) -> bool:
 
 def round_progress(round_: Round) -> dict:
     """Counts per judge and overall; what the chief judge's page shows (re-read on every connect)."""
+    if round_.method == Round.Method.COMPARATIVE:
+        return _comparative_progress(round_)
     rows = (
         Assignment.objects.filter(round=round_).exclude(state=Assignment.State.WITHDRAWN)
         .values("judge_id", "judge__user__username", "judge__user__display_name")
@@ -91,6 +102,20 @@ def round_progress(round_: Round) -> dict:
         "round": round_.id, "total": total, "done": done,
         "percent": round(100.0 * done / total, 1) if total else 0.0,
         "judges": judges, "open_discrepancies": open_disc,
+    }
+
+
+def _comparative_progress(round_: Round) -> dict:
+    """A comparative round's progress: decisions against the target, SSR, split-half, judges' misfit."""
+    from judging.services.comparisons import comparative_summary  # the fit is cached there, per decision count
+
+    summary = comparative_summary(round_)
+    return {
+        "round": round_.id, "total": summary["target"], "done": summary["decided"],
+        "percent": round(min(100.0, 100.0 * summary["decided"] / summary["target"]), 1) if summary["target"] else 0.0,
+        "judges": [{"judge_id": j["judge_id"], "name": j["name"], "total": j["n"], "done": j["n"], "fast": 0}
+                   for j in summary["judges"]],
+        "open_discrepancies": 0, "comparative": summary,
     }
 
 

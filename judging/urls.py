@@ -1,6 +1,6 @@
 from django.urls import path
 
-from judging import views
+from judging import compare_views, views
 
 app_name = "judging"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("a/<int:assignment_id>/play", views.play, name="play"),
     path("rounds/<int:round_id>/", views.round_manage, name="round"),
     path("rounds/<int:round_id>/progress/", views.progress_page, name="progress"),
+    path("rounds/<int:round_id>/compare/", compare_views.compare, name="compare"),
+    path("compare/media/<str:token>", compare_views.compare_media, name="compare_media"),
     path("rounds/<int:round_id>/tie/", views.tie, name="tie"),
     path("rounds/<int:round_id>/export.xlsx", views.results_export, name="export"),
     path("rounds/<int:round_id>/results/", views.public_results, name="public_results"),

@@ -50,6 +50,7 @@ def queue(request):
     campaigns = [c for c in Campaign.objects.all() if is_organizer(request.user)
                  and user_can_manage_library(request.user, c.lead_library)]
     return render(request, "judging/queue.html", {
+        "compare_rounds": selectors.comparative_rounds_for(judge) if judge else [],
         "judge": judge, "assignments": assignments, "chief_rounds": chief_rounds, "campaigns": campaigns,
         "todo": sum(1 for a in assignments if a.state != Assignment.State.SUBMITTED),
     })

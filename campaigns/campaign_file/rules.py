@@ -211,6 +211,9 @@ def check_judging(judging: dict, kinds: dict, ctx: Context) -> None:
     for i, round_ in rounds:
         path = ("judging", "rounds", i)
         _event_ref(round_.get("event"), (*path, "event"), kinds, ctx, entries_only=True)
+        if round_.get("method", "rubric") == "rubric" and not round_.get("rubric"):
+            ctx.error((*path, "rubric"), "量表评分轮次必须写 rubric（评分项）",
+                      "a rubric round needs a rubric (its criteria); a comparative round does not")
         criteria = _items(round_.get("rubric"))
         _unique(criteria, "key", (*path, "rubric"), ctx)
         _unique([(j, c) for j, c in criteria if "priority" in c], "priority", (*path, "rubric"), ctx)

@@ -4,6 +4,7 @@ One module per stage of the work (rounds, judges, assignments, scoring, likes, r
 publication); this package names the public services so callers write `services.round_assign(...)`."""
 
 from judging.services.assignments import assignment_declare_conflict, judge_drop, round_assign, round_entries
+from judging.services.comparisons import comparative_summary, comparison_decide, comparison_next, round_comparative_fit
 from judging.services.judges import judge_upsert, judges_import_xlsx, round_judges
 from judging.services.likes import like_add, likes_void, voter_hash
 from judging.services.publication import (
@@ -34,6 +35,10 @@ __all__ = [
     "round_judges",
     "round_entries",
     "round_assign",
+    "comparison_next",
+    "comparison_decide",
+    "round_comparative_fit",
+    "comparative_summary",
     "judge_drop",
     "assignment_declare_conflict",
     "assignment_track_play",

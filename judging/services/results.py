@@ -124,14 +124,22 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
     if round_.status == Round.Status.FINAL:
         raise error("round_final", "本轮结果已定稿，不能重新计算", "results of this round are final", status=409)
     campaign = round_.campaign
-    totals = round_totals(round_)
-    if not totals:
-        raise error("no_scores", "本轮还没有提交的评分", "no submitted scores in this round yet", status=409)
-    agg = aggregate(totals, tolerance=round_.tolerance, expected_per_entry=round_.judges_per_entry)
-    official = _official(campaign)
+    if round_.method == Round.Method.COMPARATIVE:
+        from judging.services.comparisons import comparative_entries
+
+        agg_entries = comparative_entries(round_)
+        if not agg_entries:
+            raise error("no_comparisons", "本轮还没有完成的比较", "no comparisons decided in this round yet", status=409)
+        official = "calibrated"  # the fitted scale; its 0–100 form is the chance of beating an average entry
+    else:
+        totals = round_totals(round_)
+        if not totals:
+            raise error("no_scores", "本轮还没有提交的评分", "no submitted scores in this round yet", status=409)
+        agg_entries = aggregate(totals, tolerance=round_.tolerance, expected_per_entry=round_.judges_per_entry).entries
+        official = _official(campaign)
     arbitrated = {d.entry_id: d.arbitrated_score for d in round_.discrepancies.filter(arbitrated_score__isnull=False)}
     awaiting = set(round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION).values_list("entry_id", flat=True))
-    entries = {e.id: e for e in Entry.objects.filter(id__in=[int(r.entry_id) for r in agg.entries])
+    entries = {e.id: e for e in Entry.objects.filter(id__in=[int(r.entry_id) for r in agg_entries])
                .select_related("library__parent", "child")}
     scoring = (campaign.config or {}).get("scoring") or {}
     formula = scoring.get("formula") or "panel"
@@ -142,7 +150,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
 
     like_counts = valid_likes(entries) if use_likes else {}
     by_scope: dict[str, list[dict]] = defaultdict(list)
-    for r in agg.entries:
+    for r in agg_entries:
         entry = entries[int(r.entry_id)]
         panel = {"calibrated": r.calibrated, "trimmed_mean": r.trimmed_mean, "raw_mean": r.raw_mean}[official]
         flags = list(r.flags)
@@ -178,6 +186,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
             values = {
                 "scope_key": scope, "n_scores": r.n_scores, "raw_mean": r.raw_mean, "trimmed_mean": r.trimmed_mean,
                 "calibrated": r.calibrated, "ci_low": r.ci_low, "ci_high": r.ci_high, "panel_score": item["panel"],
+                "rank_low": getattr(r, "rank_low", None), "rank_high": getattr(r, "rank_high", None),
                 "likes": item["likes"], "likes_normalised": item["likes_norm"], "final_score": item["final"],
                 "rank": item["rank"], "advanced": item["rank"] <= n_adv, "flags": item["flags"],
                 "award_key": award.get("key", "") if award else "", "award_title": award.get("title", "") if award else "",

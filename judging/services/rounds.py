@@ -59,6 +59,8 @@ def rounds_sync(*, campaign: Campaign, actor: User | None = None) -> list[Round]
             "event": event, "title": spec.get("title") or key, "position": position,
             "scope": spec.get("scope") or Round.Scope.NATIONAL,
             "judges_per_entry": int(spec.get("judges_per_entry") or 3),
+            "method": spec.get("method") or Round.Method.RUBRIC,
+            "comparisons_per_entry": int(spec.get("comparisons_per_entry") or 10),
             "rubric": spec.get("rubric") or DEFAULT_RUBRIC,
             "advance": spec.get("advance") or {},
             "opens_at": _when(spec.get("opens"), campaign), "closes_at": _when(spec.get("closes"), campaign, end=True),

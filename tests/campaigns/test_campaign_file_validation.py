@@ -359,3 +359,29 @@ def test_dates_are_read_in_the_campaign_time_zone():
     assert valid.data["stages"][0]["starts"] == "2026-11-01T09:00:00+00:00"  # an explicit offset wins
     campaign = campaign_file_load(text=MINIMAL).campaign
     assert campaign.stages.get(kind="published").starts_at.isoformat() == "2026-11-01T01:00:00+00:00"
+
+
+METHODS = MINIMAL + dedent("""\
+    judging:
+      rounds:
+        - key: prelim
+          event: recite
+          title: 初评（比较式）
+          scope: national
+          method: comparative
+          comparisons_per_entry: 12
+          advance:
+            top: 10
+        - key: final
+          event: recite
+          title: 终评
+          scope: national
+          method: rubric
+""")
+
+
+def test_a_comparative_round_needs_no_rubric_but_a_rubric_round_does():
+    issues = {i.path: i for i in _issue(METHODS)}
+    assert "judging.rounds[0].rubric" not in issues
+    assert "needs a rubric" in issues["judging.rounds[1].rubric"].message_en
+    assert issues["judging.rounds[1].rubric"].message_zh.startswith("量表评分轮次必须写 rubric")

@@ -47,11 +47,17 @@ def test_fit_recovers_the_order_and_discounts_a_careless_judge(panel_fit):
     assert all(e.se > 0 for e in result.entries)
 
 
-def test_reliability_figures_are_in_range_and_reported_conservatively(panel_fit):
-    _, _, result = panel_fit
+def test_reliability_figures_are_in_range_and_not_overstated(panel_fit):
+    panel, done, result = panel_fit
     assert 0.5 < result.ssr < 1
-    assert result.split_half is not None and 0.5 < result.split_half < 1
-    assert result.reliability == min(result.ssr, result.split_half)
+    assert result.split_half is not None and 0.3 < result.split_half < 1
+    # A second, independent run of the same panel: SSR must not promise more agreement than it gets.
+    rerun = fit(_run(panel, 12, seed=99), split_half=False)
+    first = {e.entry_id: e.score for e in result.entries}
+    second = {e.entry_id: e.score for e in rerun.entries}
+    keys = sorted(first)
+    achieved = np.corrcoef([first[k] for k in keys], [second[k] for k in keys])[0, 1]
+    assert result.ssr <= achieved + 0.05
 
 
 def test_a_tie_counts_half_a_win_for_each():
