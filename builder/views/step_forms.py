@@ -29,6 +29,12 @@ LEVEL_LABELS = dict(Library.Level.choices)
 STAGE_LABELS = dict(Stage.Kind.choices)
 
 
+def _keep_order(previous, chosen: list) -> list:
+    """The ticked values in the order the campaign already had them, newly ticked ones after."""
+    previous = previous if isinstance(previous, list) else []
+    return [v for v in previous if v in chosen] + [v for v in chosen if v not in previous]
+
+
 def _clean(section: dict) -> dict:
     """Drop keys left empty, so the file's defaults apply."""
     return {k: v for k, v in section.items() if v not in (None, "", [], {})}
@@ -129,8 +135,9 @@ class ParticipationForm:
         if post.get("mode") == "all":
             data["libraries"] = {"all": True}
         else:
-            data["libraries"] = _clean({"subtrees": post.getlist("subtree"), "codes": post.getlist("code"),
-                                        "levels": post.getlist("level")})
+            old = data.get("libraries") or {}
+            data["libraries"] = _clean({key: _keep_order(old.get(key), post.getlist(name)) for key, name in
+                                        (("subtrees", "subtree"), ("codes", "code"), ("levels", "level"))})
         return data
 
 
@@ -203,7 +210,7 @@ class EventForm:
         event["description"] = post.get("description", "").strip()
         if not event["description"]:
             event.pop("description")
-        event["age_groups"] = post.getlist("age_group")
+        event["age_groups"] = _keep_order(event.get("age_groups"), post.getlist("age_group"))
         window = {"opens": datetime_field(post.get("opens")), "closes": datetime_field(post.get("closes"))}
         if event.get("kind") == "quiz":
             quiz = event.get("quiz") or {}
@@ -233,10 +240,14 @@ class EventForm:
             entries = event.get("entries") or {}
             limits = _clean({key: number(post.get(f"limit_{key}")) for key in
                              ("min_seconds", "max_seconds", "max_bytes", "max_chars", "max_megapixels")})
-            entries.update({"media": post.getlist("media"), "channels": post.getlist("channel") or ["web"],
-                            "limits": limits, "consent_required": post.getlist("consent"), **window})
+            entries.update({"media": _keep_order(entries.get("media"), post.getlist("media")),
+                            "channels": _keep_order(entries.get("channels"), post.getlist("channel")) or ["web"],
+                            "limits": limits,
+                            "consent_required": _keep_order(entries.get("consent_required"), post.getlist("consent")),
+                            **window})
             if event.get("kind") == "recitation":
-                entries["poems"] = "all" if post.get("poems_mode") == "all" else post.getlist("poem")
+                entries["poems"] = "all" if post.get("poems_mode") == "all" else \
+                    _keep_order(entries.get("poems"), post.getlist("poem"))
             event["entries"] = _clean(entries) | {"consent_required": entries["consent_required"]}
         return data
 

@@ -59,13 +59,16 @@ class Server:
     def shell(self, code: str) -> str:
         return self.manage("shell", "-c", code).stdout
 
-    def start(self, worker: bool = False) -> None:
+    def start(self, worker: bool = False, clock: str | None = None) -> None:
+        """`clock` (ISO 8601) runs the web server as if it were then (tests/e2e/frozen_daphne.py)."""
         self.manage("migrate", "--no-input", "-v0")
         self.manage("createcachetable")
-        log = open(self.root / "server.log", "w")
+        log = open(self.root / "server.log", "a")
+        daphne = ["-m", "tests.e2e.frozen_daphne"] if clock else ["-m", "daphne"]
         self.procs.append(subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-            cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, *daphne, "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
+            cwd=settings.BASE_DIR, env={**self.env, **({"E2E_NOW": clock} if clock else {})}, stdout=log,
+            stderr=subprocess.STDOUT,
         ))
         if worker:
             self.start_worker()
@@ -96,6 +99,7 @@ class Server:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        self.procs = []
 
 
 @pytest.fixture

@@ -1,0 +1,20 @@
+"""Daphne with a test clock: `python -m tests.e2e.frozen_daphne ARGS` runs the server as if it were E2E_NOW
+(ISO 8601, time moving on from there), so a browser test can visit on a campaign's opening day.
+Used only by tests/e2e (Server.start with clock=...); production has no clock setting."""
+
+import os
+import sys
+
+import freezegun
+
+
+def main() -> None:
+    freezegun.freeze_time(os.environ["E2E_NOW"], tick=True).start()
+    from daphne.cli import CommandLineInterface
+
+    sys.argv = ["daphne", *sys.argv[1:]]
+    CommandLineInterface.entrypoint()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Issue 15's browser test. As org-hn, in the browser only: create 2028 湖南暑期阅读答题 from the blank
+template, set its schedule, take part with the 湖南 subtree, add a quiz drawing 10 questions from a bank
+imported on the page, publish. Then a 长沙 guardian registers a child and takes the quiz on its opening day,
+and not the day before (the server runs on a test clock: tests/e2e/frozen_daphne.py)."""
+
+import re
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.e2e
+
+SEED = """
+from campaigns.models import Library, OrganizerRole, User
+user = User.objects.create_user(username="org-hn", password="shuxiang2027", is_staff=True)
+OrganizerRole.objects.create(user=user, library=Library.objects.get(code="P-HN"))
+print("seeded")
+"""
+BANK_CSV = "id,type,stem,option_a,option_b,option_c,answer,difficulty,tags,explanation\n" + "".join(
+    f"s{i},single,《静夜思》第 {i} 题：床前明月光的下一句是？,疑是地上霜,举头望明月,低头思故乡,A,{1 + i % 3},唐诗,李白\n"
+    for i in range(1, 21))
+SLUG = "hn-summer-2028"
+
+
+def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_opening_day(server, browser, tmp_path):
+    server.start()
+    server.manage("importlibraries", str(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"))
+    assert "seeded" in server.shell(SEED)
+    bank_file = tmp_path / "summer-bank.csv"
+    bank_file.write_text(BANK_CSV, encoding="utf-8")
+
+    laptop = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    page = laptop.new_page()
+    base = server.url
+
+    # Log in: an organizer lands on the dashboard, which offers 新建活动.
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "org-hn")
+    page.fill("input[name=password]", "shuxiang2027")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/reports/")
+    page.get_by_role("link", name=re.compile("新建活动")).click()
+
+    # 新建活动 from the blank template.
+    page.wait_for_url("**/builder/new/")
+    assert page.get_by_label(re.compile("空白活动")).is_checked()
+    page.get_by_label("活动标题 Title").fill("2028 湖南暑期阅读答题")
+    page.get_by_label("活动代码 Slug").fill(SLUG)
+    assert page.get_by_label("牵头图书馆 Lead library").input_value() == "P-HN"
+    page.get_by_role("button", name=re.compile("创建草稿")).click()
+    page.wait_for_url(f"**/builder/c/{SLUG}/basics/")
+
+    # Basics: one age group, then on to the schedule.
+    page.get_by_label("年龄组 1 代码 Key").fill("kids")
+    page.get_by_label("年龄组 1 名称 Label").fill("少儿组（6–12 岁）")
+    page.get_by_label("年龄组 1 最小年龄 Min age").fill("6")
+    page.get_by_label("年龄组 1 最大年龄 Max age").fill("12")
+    page.get_by_role("button", name=re.compile("保存并下一步")).click()
+    page.wait_for_url(f"**/builder/c/{SLUG}/schedule/")
+
+    # Schedule: published 20 June to 1 September 2028, archived from then.
+    page.get_by_label(re.compile("已发布 Published 开始")).fill("2028-06-20T09:00")
+    page.get_by_label(re.compile("已发布 Published 结束")).fill("2028-09-01T00:00")
+    page.get_by_label(re.compile("归档 Archived 开始")).fill("2028-09-01T00:00")
+    page.get_by_role("button", name=re.compile("保存并下一步")).click()
+    page.wait_for_url(f"**/builder/c/{SLUG}/participation/")
+
+    # Participation: the 湖南 subtree is chosen; every library in it has its branch page and QR code.
+    assert page.get_by_label(re.compile("整个辖区.*：湖南图书馆")).is_checked()
+    assert int(page.locator("#branch-count").inner_text()) > 10
+    assert page.get_by_role("link", name="长沙图书馆").count() == 1
+    page.get_by_role("button", name=re.compile("保存并下一步")).click()
+    page.wait_for_url(f"**/builder/c/{SLUG}/events/")
+
+    # Events: add a quiz, import its bank on the event page, draw 10 questions.
+    page.get_by_label("类型 Kind").select_option("quiz")
+    page.get_by_label("项目名称 Title").fill("暑期阅读答题")
+    page.get_by_label("项目代码 Slug").fill("summer-quiz")
+    page.get_by_role("button", name="添加 Add").click()
+    page.get_by_role("link", name="暑期阅读答题").click()
+    page.wait_for_url(f"**/builder/c/{SLUG}/events/0/")
+    page.get_by_label("题库代码 Bank slug").fill("hn-summer")
+    page.get_by_label("题库名称 Bank title").fill("湖南暑期题库")
+    page.get_by_label("文件 File").set_input_files(str(bank_file))
+    page.get_by_role("button", name=re.compile("导入 Import")).click()
+    assert "已导入 20 题" in page.locator(".messages").inner_text()
+    page.get_by_label("湖南暑期题库").check()
+    assert "难度 1：6" in page.locator("table").first.inner_text()  # counts by difficulty
+    page.get_by_label("每次题数 Questions per attempt").fill("10")
+    page.get_by_label("每题限时（秒）Seconds per question").fill("30")
+    page.get_by_label("每天次数 Attempts per day").fill("1")
+    page.get_by_label("解析显示 Explanations").select_option("after_each")
+    page.get_by_label("开始 Opens").fill("2028-07-01T00:00")
+    page.get_by_label("结束 Closes").fill("2028-08-01T00:00")
+    page.get_by_role("button", name="保存 Save", exact=True).click()
+    assert "已保存" in page.locator(".messages").inner_text()
+    assert "答对一题、用时 5 秒：得 100 分" in page.locator(".worked").inner_text()
+
+    # Review has nothing left; the preview shows the family's pages; publish.
+    page.get_by_role("link", name=re.compile("^检查")).click()
+    assert "没有发现问题" in page.locator("main").inner_text()
+    page.get_by_role("link", name=re.compile("预览 Preview")).first.click()
+    page.get_by_role("link", name=re.compile("活动主页")).click()
+    assert "2028 湖南暑期阅读答题" in page.locator("h1").inner_text()
+    assert "暑期阅读答题" in page.locator("main").inner_text()
+    page.goto(f"{base}/builder/c/{SLUG}/publish/")
+    page.get_by_role("button", name=re.compile("发布活动")).click()
+    assert "已发布" in page.locator(".messages").inner_text()
+    laptop.close()
+
+    # The day before the quiz opens (30 June 2028): a 长沙 guardian registers and is told to wait.
+    server.stop()
+    server.start(clock="2028-06-30T10:00:00+08:00")
+    family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    phone = family.new_page()
+    phone.goto(f"{base}/accounts/register/")
+    phone.get_by_label("手机号").fill("13912340028")
+    phone.locator("#id_password1").fill("Reading-2028!")
+    phone.get_by_label("再次输入密码").fill("Reading-2028!")
+    phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
+    phone.get_by_role("button", name="注册").last.click()
+    phone.wait_for_url("**/family/children/add/**")
+    phone.get_by_label("孩子姓名").fill("周小雨")
+    phone.get_by_label("昵称").fill("小雨")
+    phone.get_by_label("出生年份").select_option("2019")
+    phone.get_by_label("省份").select_option("湖南")
+    phone.locator("#id_library").select_option(label="长沙图书馆")
+    phone.get_by_label("作品参加评审").check()
+    phone.get_by_role("button", name="保存").click()
+    phone.wait_for_url("**/family/")
+
+    phone.goto(f"{base}/c/{SLUG}/lib/C-HN-CS/")
+    assert phone.locator("h1").inner_text() == "长沙图书馆"
+    phone.goto(phone.locator("a.join-link").inner_text())
+    phone.wait_for_url(f"**/c/{SLUG}/register/")
+    phone.get_by_label("小雨").check()
+    phone.get_by_role("button", name="确认报名").click()
+    phone.wait_for_url("**/family/")
+    assert "已报名，计入长沙图书馆" in phone.locator(".messages").inner_text()
+
+    phone.goto(f"{base}/c/{SLUG}/")
+    phone.get_by_role("link", name=re.compile("暑期阅读答题")).first.click()
+    phone.get_by_role("button", name=re.compile("开始答题")).click()
+    assert "答题将于 2028-07-01 00:00 开始" in phone.locator(".messages").inner_text()
+
+    # Its opening day (1 July 2028): the child takes the quiz, 10 questions drawn from the bank.
+    server.stop()
+    server.start(clock="2028-07-01T09:00:00+08:00")
+    phone.reload()
+    phone.get_by_role("button", name=re.compile("开始答题")).click()
+    for position in range(1, 11):
+        phone.wait_for_selector("form#quiz-form")
+        assert phone.locator(".quiz-meta").inner_text().startswith(f"第 {position} / 10 题")
+        phone.locator("input[name=choice]").first.check()
+        phone.get_by_role("button", name=re.compile("提交答案")).click()
+        phone.wait_for_selector("text=正确答案")
+        phone.get_by_role("link", name=re.compile("下一题|查看成绩")).click()
+    phone.wait_for_selector("#my-rank")
+    assert re.fullmatch(r"第 1 名", phone.locator("#my-rank").inner_text())
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    family.close()
