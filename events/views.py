@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.selectors import children_of, is_organizer
 from config.errors import UserFacingError
+from config.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_bytes
 from events import live, selectors, services
 from events.api import question_out, result_out
 from events.models import AttemptQuestion, Event, LiveSession, QuestionBank
@@ -164,32 +163,20 @@ def leaderboard(request, event_id: int):
 def leaderboard_xlsx(request, event_id: int):
     if not (request.user.is_authenticated and request.user.is_staff):
         raise PermissionDenied
-    import openpyxl
-
     event = _quiz(event_id)
-    workbook = openpyxl.Workbook()
     sheets = [
-        ("个人 Individuals", ["名次 Rank", "昵称 Nickname", "图书馆 Library", "代码 Code", "得分 Score", "用时(秒) Time (s)"],
-         [[r["rank"], r["nickname"], r["library"], r["library_code"], r["score"], r["total_time_s"]]
-          for r in selectors.individual_board(event, limit=100000)]),
+        Sheet("个人 Individuals", ["名次 Rank", "昵称 Nickname", "图书馆 Library", "代码 Code", "得分 Score", "用时(秒) Time (s)"],
+              [[r["rank"], r["nickname"], r["library"], r["library_code"], r["score"], r["total_time_s"]]
+               for r in selectors.individual_board(event, limit=100000)]),
     ]
     columns = ["名次 Rank", "图书馆 Library", "代码 Code", "参与人数 Participants", "平均分 Average", "最高分 Best",
                "完成率 Completion"]
     for title, rows in [("图书馆 Libraries", selectors.library_board(event)),
                         ("市 Cities", selectors.tree_board(event, "city")),
                         ("省 Provinces", selectors.tree_board(event, "province"))]:
-        sheets.append((title, columns, [[r["rank"], r["library"], r["library_code"], r["participants"], r["average"],
-                                         r["best"], r["completion"]] for r in rows]))
-    workbook.remove(workbook.active)
-    for title, header, rows in sheets:
-        sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        sheets.append(Sheet(title, columns, [[r["rank"], r["library"], r["library_code"], r["participants"], r["average"],
+                                              r["best"], r["completion"]] for r in rows]))
+    response = HttpResponse(xlsx_bytes(sheets), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="leaderboard-{event.pk}.xlsx"'
     return response
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from config.spreadsheets import Sheet, xlsx_bytes
 from judging.models import Certificate, Result, Round
 
 FONT = "STSong-Light"
@@ -67,37 +66,27 @@ RESULT_HEADER = ["范围 Scope", "名次 Rank", "作品 Entry", "昵称 Nickname
 
 def results_xlsx(round_: Round, scope_key: str | None = None) -> bytes:
     """One sheet per scope (or just `scope_key`). Nicknames only: the file leaves the system."""
-    wb = Workbook()
-    wb.remove(wb.active)
     qs = Result.objects.filter(round=round_).select_related("entry__child", "entry__library").order_by("scope_key", "rank")
     if scope_key:
         qs = qs.filter(scope_key=scope_key)
-    sheets = {}
+    sheets: dict[str, Sheet] = {}
     for r in qs:
-        ws = sheets.get(r.scope_key)
-        if ws is None:
-            ws = wb.create_sheet(title=r.scope_key[:31] or "results")
-            ws.append(RESULT_HEADER)
-            for cell in ws[1]:
-                cell.font = Font(bold=True)
-            sheets[r.scope_key] = ws
-        ws.append([r.scope_key, r.rank, r.entry_id, r.entry.child.nickname, r.entry.library.name, r.n_scores,
-                   _n(r.raw_mean), _n(r.trimmed_mean), _n(r.calibrated), _n(r.ci_low), _n(r.ci_high),
-                   _n(r.panel_score), r.likes, _n(r.likes_normalised), _n(r.final_score),
-                   "是 yes" if r.advanced else "", r.award_title, ";".join(r.flags or [])])
-    if not sheets:
-        wb.create_sheet(title="results").append(RESULT_HEADER)
+        sheet = sheets.get(r.scope_key)
+        if sheet is None:
+            sheet = sheets[r.scope_key] = Sheet(r.scope_key[:31] or "results", RESULT_HEADER, [])
+        sheet.rows.append([r.scope_key, r.rank, r.entry_id, r.entry.child.nickname, r.entry.library.name, r.n_scores,
+                           _n(r.raw_mean), _n(r.trimmed_mean), _n(r.calibrated), _n(r.ci_low), _n(r.ci_high),
+                           _n(r.panel_score), r.likes, _n(r.likes_normalised), _n(r.final_score),
+                           "是 yes" if r.advanced else "", r.award_title, ";".join(r.flags or [])])
+    out = list(sheets.values()) or [Sheet("results", RESULT_HEADER, [])]
     from judging.selectors import organisation_awards
 
     org = organisation_awards(round_)
     if org and not scope_key:
-        ws = wb.create_sheet(title="组织奖 Organisation")
-        ws.append(["奖项 Award", "代码 Code", "图书馆 Library", "作品 Entries", "晋级/获奖 Advanced or awarded"])
-        for o in org:
-            ws.append([o["award"], o["code"], o["library"], o["entries"], o["advanced"]])
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+        out.append(Sheet("组织奖 Organisation",
+                         ["奖项 Award", "代码 Code", "图书馆 Library", "作品 Entries", "晋级/获奖 Advanced or awarded"],
+                         [[o["award"], o["code"], o["library"], o["entries"], o["advanced"]] for o in org]))
+    return xlsx_bytes(out)
 
 
 def _n(value):

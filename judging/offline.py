@@ -1,5 +1,6 @@
 """CSV input/output for offline judging (`judging_assign`, `judging_aggregate`). Errors name the
-file, the row and the column, Chinese first."""
+file, the row and the column, Chinese first. Files are written through config/spreadsheets.py (no cell
+an organizer opens in Excel runs as a formula)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import io
 from pathlib import Path
 
 from config.errors import UserFacingError
+from config.spreadsheets import CsvWriter
 from config.text import decode_csv
 from judging.aggregation import Aggregate
 from judging.assignment import EntrySpec, JudgeSpec, LibraryTree
@@ -135,7 +137,7 @@ def read_weights(path: str | Path) -> dict[str, float]:
 
 def write_assignment(path: str | Path, pairs: list[tuple[str, str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = CsvWriter(fh)
         writer.writerow(["entry_id", "judge_id"])
         writer.writerows(pairs)
 
@@ -145,7 +147,7 @@ RESULT_COLUMNS = ["entry_id", "n_scores", "raw_mean", "trimmed_mean", "calibrate
 
 def write_results(path: str | Path, aggregate: Aggregate) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = CsvWriter(fh)
         writer.writerow(RESULT_COLUMNS)
         for r in sorted(aggregate.entries, key=lambda r: r.rank):
             writer.writerow([
@@ -184,14 +186,14 @@ def read_judgements(path: str | Path, *, entries: set[str] | None = None, judges
 
 def write_pairs(path: str | Path, pairs: list[tuple[str, str, str]]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = CsvWriter(fh)
         writer.writerow(["entry_a", "entry_b", "judge"])
         writer.writerows(pairs)
 
 
 def write_fit(path: str | Path, result) -> None:
     with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+        writer = CsvWriter(fh)
         writer.writerow(["entry", "score", "se", "rank", "rank_low", "rank_high", "comparisons"])
         for e in result.entries:
             writer.writerow([e.entry_id, f"{e.score:.4f}", f"{e.se:.4f}", e.rank, e.rank_low, e.rank_high,

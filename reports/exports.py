@@ -1,16 +1,13 @@
 """The report's tables, and their XLSX (one sheet per table) and CSV renderings.
 
 `report_tables()` turns the figures dict into named tables; the page shows the same tables, so the
-page, the XLSX and the CSV always hold the same numbers."""
+page, the XLSX and the CSV always hold the same numbers. Both files are written by config/spreadsheets.py
+(text that a spreadsheet would run as a formula is neutralised there)."""
 
-import csv
-import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-
+from config import spreadsheets
+from config.spreadsheets import Sheet
 from reports.selectors.labels import LEVEL_LABEL, MEDIA_LABEL
 
 
@@ -116,46 +113,28 @@ def report_tables(figures: dict) -> list[Table]:
 
 
 def xlsx_bytes(figures: dict) -> bytes:
-    wb = Workbook()
-    wb.remove(wb.active)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="F3E9E9")
-    for table in report_tables(figures):
-        ws = wb.create_sheet(title=table.title[:31])
-        ws.append(table.headers)
-        for cell in ws[1]:
-            cell.font, cell.fill = bold, fill
-        for row in table.rows:
-            ws.append(["" if v is None else v for v in row])
-        ws.freeze_panes = "A2"
-        for i, header in enumerate(table.headers, start=1):
-            width = max([len(str(header))] + [len(str(r[i - 1])) for r in table.rows[:200]])
-            ws.column_dimensions[get_column_letter(i)].width = min(max(10, width * 1.3), 48)
-    wb.properties.title = f'{figures["campaign"]["title"]} · {figures["scope"]["name"]}'
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    sheets = [Sheet(table.title, table.headers, table.rows) for table in report_tables(figures)]
+    return spreadsheets.xlsx_bytes(sheets, title=f'{figures["campaign"]["title"]} · {figures["scope"]["name"]}')
 
 
 def csv_text(figures: dict, table_key: str | None = None) -> str:
     """All tables one after another (a title row, a header row, the rows, a blank line), or just one.
 
     Starts with a UTF-8 BOM so Excel opens the Chinese text correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out)
     tables = report_tables(figures)
     if table_key:
         tables = [t for t in tables if t.key == table_key]
         if not tables:
             raise KeyError(table_key)
+    rows = []
     for table in tables:
         if not table_key:
-            writer.writerow([f"# {table.title}"])
-        writer.writerow(table.headers)
-        writer.writerows([["" if v is None else v for v in row] for row in table.rows])
+            rows.append([f"# {table.title}"])
+        rows.append(table.headers)
+        rows.extend(table.rows)
         if not table_key:
-            writer.writerow([])
-    return "\ufeff" + out.getvalue()
+            rows.append([])
+    return spreadsheets.csv_text(rows)
 
 
 TABLE_KEYS = ["summary", "days", "by_level", "by_province", "by_city", "events", "entries_by_media",

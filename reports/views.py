@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from campaigns.selectors import is_organizer, libraries_visible_to
+from config.spreadsheets import XLSX_CONTENT_TYPE
 from reports import charts
 from reports.exports import TABLE_KEYS, csv_text, report_tables, xlsx_bytes
 from reports.selectors.dashboard import dashboard
@@ -96,9 +97,7 @@ def report_view(request, slug):
 @organizer_required
 def export_xlsx(request, slug):
     figures = _fresh_figures(_scope(request, slug))
-    response = HttpResponse(
-        xlsx_bytes(figures), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    response = HttpResponse(xlsx_bytes(figures), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_filename(figures, "xlsx")}"'
     return response
 

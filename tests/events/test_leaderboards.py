@@ -95,6 +95,17 @@ def test_xlsx_export_for_organizers_only(client, quiz_event, board, make_user):
     assert not any("王" in str(cell) for row in rows for cell in row)
 
 
+@pytest.mark.django_db
+def test_xlsx_export_never_carries_a_live_formula(client, quiz_event, board, family, make_user):
+    from tests.spreadsheets import HOSTILE, assert_no_formulas, xlsx_values
+
+    _record(quiz_event, family["child"](HOSTILE, "C-HN-CS"), 950)
+    client.force_login(make_user("staffer", is_staff=True))
+    data = client.get(f"/events/quiz/{quiz_event.pk}/leaderboard.xlsx").content
+    assert HOSTILE in xlsx_values(data)  # shown as the family typed it
+    assert_no_formulas(data)
+
+
 @pytest.mark.asyncio
 @pytest.mark.django_db(transaction=True)
 async def test_live_board_over_websocket_batches_updates(quiz_factory, family):

@@ -1,6 +1,7 @@
 """The offline commands on hand-made CSV files."""
 
 import csv
+import io
 from collections import Counter
 
 import pytest
@@ -106,3 +107,19 @@ def test_judging_aggregate_ranks_biased_panel_better_than_raw_mean(tmp_path):
     calibrated = {r["entry_id"]: -int(r["rank"]) for r in rows}
     raw = baseline_raw_mean(sim.totals)
     assert spearman(sim.truth, calibrated) > spearman(sim.truth, raw) + 0.03
+
+
+def test_offline_csv_outputs_never_carry_a_live_formula(tmp_path):
+    from tests.spreadsheets import HOSTILE, assert_csv_neutralised
+
+    scores = tmp_path / "S.csv"
+    with scores.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["entry_id", "judge_id", "criterion", "score"])
+        writer.writerows([[HOSTILE, "j1", "voice", 9], [HOSTILE, "j2", "voice", 2], ["B", "j1", "voice", 5],
+                          ["B", "j2", "voice", 6]])
+    out = tmp_path / "R.csv"
+    call_command("judging_aggregate", scores=str(scores), out=str(out))
+    text = out.read_text(encoding="utf-8")
+    assert "'" + HOSTILE in {row[0] for row in csv.reader(io.StringIO(text))}
+    assert_csv_neutralised(text)

@@ -100,3 +100,18 @@ def test_next_round_takes_only_advanced_entries(world):
     assert len(advanced) == 3
     assert {e.id for e in services.round_entries(final)} == advanced
     assert not any(r.award_key for r in results)  # awards belong to the event's last round
+
+
+def test_results_export_never_carries_a_live_formula(world, organizer):
+    from tests.spreadsheets import HOSTILE, assert_no_formulas, xlsx_values
+
+    round_ = world["round"]
+    services.round_assign(round_=round_, actor=None)
+    submit_all(round_, lambda a: 5 + a.entry_id % 4)
+    services.round_compute_results(round_=round_, actor=None)
+    child = world["entries"][0].child
+    child.nickname = HOSTILE
+    child.save(update_fields=["nickname"])
+    data = login(organizer(world["libraries"]["NLC"])).get(f"/judging/rounds/{round_.id}/export.xlsx").content
+    assert HOSTILE in xlsx_values(data)
+    assert_no_formulas(data)

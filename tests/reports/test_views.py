@@ -94,6 +94,21 @@ def test_xlsx_holds_the_same_numbers_as_the_page_and_json(nye_visits, client, pr
     assert 'data-key="participants">5<' in page
 
 
+def test_exports_never_carry_a_live_formula(nye, client, province_org):
+    from campaigns.models import Child
+    from tests.spreadsheets import HOSTILE, assert_csv_neutralised, assert_no_formulas, xlsx_values
+
+    Child.objects.filter(nickname="小c1").update(nickname=HOSTILE)  # a quiz finisher: in "quiz_top"
+    login(client, province_org)
+    data = client.get("/reports/c/nye-2027/export.xlsx").content
+    assert HOSTILE in xlsx_values(data)
+    assert_no_formulas(data)
+    for url in ("/reports/c/nye-2027/export.csv", "/reports/c/nye-2027/export.csv?table=quiz_top"):
+        text = client.get(url).content.decode("utf-8")
+        assert "'" + HOSTILE.replace('"', '""') in text, url
+        assert_csv_neutralised(text)
+
+
 class _Tables(HTMLParser):
     """The report page's tables as text: {data-table key: [[cell, …], …]} (header row first)."""
 
