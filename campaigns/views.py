@@ -1,20 +1,15 @@
 """Pages of the lowest layer: home, campaign and branch pages, guardian accounts and the family page.
 Views stay thin: reads from selectors, writes through services, refusals shown as bilingual messages."""
 
-import hashlib
-import io
 import json
 import logging
 from urllib.parse import urlencode
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,6 +32,7 @@ from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneL
 from campaigns.models import Campaign, Library, Notice, Registration
 from config.client_ip import client_ip
 from config.errors import UserFacingError
+from config.qr import qr_svg
 
 logger = logging.getLogger(__name__)
 JOIN_SESSION_KEY = "joined_branches"  # {campaign id: library id} of the QR codes a visitor came through
@@ -118,19 +114,6 @@ def branch_page(request, slug: str, code: str):
     })
 
 
-def qr_svg(data: str) -> bytes:
-    """The QR code of `data` as SVG, cached (a join URL's code never changes)."""
-    key = "campaigns:qr:" + hashlib.sha256(data.encode()).hexdigest()
-    svg = cache.get(key)
-    if svg is None:
-        image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
-        buffer = io.BytesIO()
-        image.save(buffer)
-        svg = buffer.getvalue()
-        cache.set(key, svg, 7 * 24 * 3600)
-    return svg
-
-
 @require_safe  # GET and HEAD (link checkers, chat previews)
 def branch_qr(request, slug: str, code: str):
     campaign = _campaign(slug)
@@ -138,7 +121,7 @@ def branch_qr(request, slug: str, code: str):
     if branch is None:
         raise Http404("no such branch")
     join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
-    response = HttpResponse(qr_svg(join_url), content_type="image/svg+xml")
+    response = HttpResponse(qr_svg(join_url).encode(), content_type="image/svg+xml")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="join-{campaign.slug}-{branch.library.code}.svg"'
     response["Cache-Control"] = "public, max-age=3600"

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.selectors import children_of, is_organizer
 from config.errors import UserFacingError
+from config.qr import qr_svg
 from config.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_bytes
 from events import live, selectors, services
 from events.api import question_out, result_out
@@ -214,15 +215,7 @@ def live_host(request, code: str):
         raise PermissionDenied
     join_url = request.build_absolute_uri(reverse("events:live_join") + f"?code={session.code}")
     return render(request, "events/live_host.html", {"session": session, "join_url": join_url,
-                                                     "qr_svg": _qr_svg(join_url)})
-
-
-def _qr_svg(text: str) -> str:
-    import qrcode
-    import qrcode.image.svg
-
-    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return image.to_string(encoding="unicode")
+                                                     "qr_svg": qr_svg(join_url)})
 
 
 def live_join(request):

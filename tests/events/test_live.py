@@ -138,6 +138,10 @@ def test_live_join_rules_and_pages(client, quiz_event, organizer, tree, make_use
     assert response.url == f"/events/live/{session.code}/host/"
     page = client.get(response.url).content.decode()
     assert session.code in page and "<svg" in page
+    from tests.qr_matrix import drawn_modules, modules_of
+
+    svg = page[page.index("<svg"):page.index("</svg>") + 6]  # the code to scan encodes the join link
+    assert drawn_modules(svg) == modules_of(f"http://testserver/events/live/?code={session.code}")
     client.logout()
     joined = client.post("/events/live/", {"code": session.code, "nickname": "小明"})
     player = session.players.get()
