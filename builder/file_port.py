@@ -16,11 +16,24 @@ from campaigns.campaign_file import (
     decode,
 )
 from campaigns.campaign_file.catalog import Catalog, poem_catalogue
+from campaigns.campaign_file.fields import format_datetime
+from campaigns.campaign_file.issues import path_text
+from campaigns.campaign_file.poems import poems_import
+from campaigns.campaign_file.schema import (
+    CHANNELS,
+    CONSENT_PURPOSES,
+    EVENT_KINDS,
+    LIBRARY_LEVELS,
+    MEDIA_BY_KIND,
+    STAGE_KINDS,
+)
 from campaigns.campaign_file.structure import check_edit_allowed
 from campaigns.campaign_file.yaml_io import dump, parse
 from campaigns.models import Campaign
 
 __all__ = [
+    "CHANNELS", "CONSENT_PURPOSES", "EVENT_KINDS", "LIBRARY_LEVELS", "MEDIA_BY_KIND", "STAGE_KINDS",
+    "format_datetime", "path_text", "poems_import",
     "Catalog", "CampaignFileError", "Issue", "LoadResult", "check_edit_allowed", "clone", "decode", "export_dict",
     "export_text", "load_dict", "load_text", "parse_section", "poem_catalogue", "section_text", "validate_dict",
 ]

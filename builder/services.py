@@ -12,10 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from builder import file_port
-from builder.file_port import CampaignFileError, Issue
+from builder.file_port import CampaignFileError, Issue, format_datetime, path_text
 from campaigns.audit import audit_record
-from campaigns.campaign_file.fields import format_datetime
-from campaigns.campaign_file.issues import path_text
 from campaigns.models import Campaign, Library, User
 from campaigns.selectors import organizer_roots, subtree_q, user_can_manage_campaign
 from config.errors import UserFacingError
@@ -203,6 +201,18 @@ def free_slug(base: str) -> str:
     while Campaign.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+def review_issues(user: User, campaign: Campaign) -> list[Issue]:
+    """Every problem the campaign still has: the file's rules (a saved campaign passes them), the builder's
+    checks (scope, timeline) and what publishing needs."""
+    data = file_port.export_dict(campaign)
+    try:
+        stored, line_of = file_port.validated(file_port.dict_text(data))
+        problems = scope_issues(user, stored, line_of) + timeline_issues(stored, line_of)
+    except CampaignFileError as error:
+        problems = list(error.issues)
+    return problems + readiness_issues(data)
 
 
 def readiness_issues(data: dict) -> list[Issue]:

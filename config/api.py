@@ -3,6 +3,7 @@
 from django.http import HttpRequest
 from ninja import NinjaAPI
 
+from builder.api import router as builder_router
 from campaigns.api import router as campaigns_router
 from config.errors import ApiError
 from events.api import router as events_router
@@ -22,6 +23,7 @@ api.add_router("/events", events_router)
 api.add_router("/submissions", submissions_router)
 api.add_router("/judging", judging_router)
 api.add_router("/reports", reports_router)
+api.add_router("/builder", builder_router)
 
 
 @api.exception_handler(ApiError)

@@ -5,15 +5,8 @@ from django.contrib import messages
 from django.utils.text import slugify
 
 from builder import file_port, selectors
+from builder.file_port import CHANNELS, CONSENT_PURPOSES, EVENT_KINDS, LIBRARY_LEVELS, MEDIA_BY_KIND, STAGE_KINDS
 from builder.views.common import datetime_field, datetime_input, number
-from campaigns.campaign_file.schema import (
-    CHANNELS,
-    CONSENT_PURPOSES,
-    EVENT_KINDS,
-    LIBRARY_LEVELS,
-    MEDIA_BY_KIND,
-    STAGE_KINDS,
-)
 from campaigns.models import Library, Stage
 from config.errors import UserFacingError
 from events.bank_import import questions_import

@@ -102,13 +102,7 @@ def review(request, campaign):
     """Every problem the campaign still has, each linked to its step: the file's rules (a saved campaign
     always passes them), the builder's checks, and what publishing needs."""
     data = file_port.export_dict(campaign)
-    problems = []
-    try:
-        stored, line_of = file_port.validated(file_port.dict_text(data))
-        problems = services.scope_issues(request.user, stored, line_of) + services.timeline_issues(stored, line_of)
-    except CampaignFileError as error:
-        problems = error.issues
-    problems += services.readiness_issues(data)
+    problems = services.review_issues(request.user, campaign)
     context = step_context(request, campaign, "review", data, problems)
     return render(request, "builder/step_review.html", context)
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from builder import file_port
+from builder.file_port import poems_import
 from builder.steps import STEPS
-from campaigns.campaign_file.poems import poems_import
 from campaigns.models import Campaign
 from tests.builder.conftest import organizer
 from tests.builder.forms import as_data, post_forms
