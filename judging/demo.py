@@ -1,7 +1,9 @@
 """Demo judging: judge1 and four more judges on a panel of the 童音诵古韵 campaign, its first round
 opened now (the campaign file dates it in 2027), demo recitations from children of several libraries
 (processed by the real pipeline from submissions/demo_media/recitation_demo.mp3) and their
-assignments. Idempotent."""
+assignments. And a comparative round: 网络书香过大年's essay preliminary (method: comparative in its
+campaign file) opened now, with demo essays and a first batch of comparisons already made by judge3–5,
+so judge1 can go on comparing with the keyboard and judge2 (chief) sees SSR and misfit. Idempotent."""
 
 import hashlib
 from datetime import timedelta
@@ -73,6 +75,82 @@ def _demo_entries(campaign) -> int:
     return made
 
 
+ESSAY_CAMPAIGN = "wangluo-shuxiang-2027"
+ESSAY_ROUND = "essay-provincial"
+ESSAY_LINES = [
+    "过年的时候，爷爷送给我一本《西游记》。", "我最喜欢孙悟空，他不怕困难，遇到妖怪就想办法。",
+    "晚上我们一家人围在灯下读书，妈妈读给弟弟听。", "读完以后我知道了，做事要坚持到底。",
+    "图书馆的阿姨推荐我读《小王子》，我读了三遍。", "小王子说，真正重要的东西用眼睛是看不见的。",
+    "除夕夜我读了《草房子》，桑桑的故事让我又哭又笑。", "我想把这本书推荐给班上的每一个同学。",
+]
+# nickname, library, how many lines of the essay (longer essays are written to read a little better)
+ESSAYISTS = [("文文", "C-HN-CS", 8), ("书书", "X-HN-CSX", 3), ("墨墨", "P-GD", 6), ("笔笔", "P-HE", 2),
+             ("纸纸", "P-ZJ", 7), ("砚砚", "P-SC", 4), ("卷卷", "P-BJ", 5), ("页页", "P-TJ", 1)]
+
+
+def _demo_comparative(stdout, judges, chief) -> None:
+    from django.core.files.base import ContentFile
+
+    from campaigns.models import Child, ConsentRecord, User
+    from judging import services
+    from judging.models import Comparison, Panel, Round
+    from submissions.models import Entry
+    from submissions.services import entry_process, entry_submit
+
+    essay_campaign = Campaign.objects.filter(slug=ESSAY_CAMPAIGN).first()
+    if essay_campaign is None:
+        return
+    if not Round.objects.filter(campaign=essay_campaign).exists():
+        services.rounds_sync(campaign=essay_campaign)
+    round_ = Round.objects.filter(campaign=essay_campaign, key=ESSAY_ROUND, method=Round.Method.COMPARATIVE).first()
+    if round_ is None:
+        return
+    family = User.objects.get(username="demo-readers")
+    for n, (nickname, code, lines) in enumerate(ESSAYISTS):
+        library = Library.objects.filter(code=code).first()
+        if library is None:
+            continue
+        child, fresh = Child.objects.get_or_create(guardian=family, nickname=nickname, defaults={
+            "display_name": f"演示{nickname}", "birth_year": timezone.now().year - 10 - n % 3, "library": library})
+        if fresh:
+            for purpose in ConsentRecord.Purpose.values:
+                ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="demo",
+                                             recorded_by=family)
+        if Entry.objects.filter(event=round_.event, child=child).exists():
+            continue
+        text = "\n".join(ESSAY_LINES[(n + k) % len(ESSAY_LINES)] for k in range(lines))
+        entry = entry_submit(event=round_.event, child=child, uploaded_file=ContentFile(text.encode(), name="essay.txt"),
+                             channel=Entry.Channel.UPLOAD, idempotency_key=f"demo-essay-{n}", submitted_by=family)
+        entry_process(entry.pk)
+    with transaction.atomic():
+        panel, _ = Panel.objects.get_or_create(campaign=round_.campaign, name="征文评审组 Essay panel")
+        panel.judges.add(*judges)
+        if panel.chief_id != chief.id:
+            panel.chief = chief
+            panel.save(update_fields=["chief"])
+        if round_.status != Round.Status.OPEN:
+            now = timezone.now()
+            # The file dates judging in 2027; the demo opens the round now so it can be tried.
+            Round.objects.filter(pk=round_.pk).update(opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=90),
+                                                      panel=panel, status=Round.Status.OPEN)
+            round_.refresh_from_db()
+    if Comparison.objects.filter(round=round_).exists():
+        return
+    # judge3–judge5 make a first batch: they prefer the longer essay (a stand-in for "better").
+    made = 0
+    for judge in judges[2:]:
+        for _ in range(6):
+            comparison = services.comparison_next(round_=round_, judge=judge)
+            if comparison is None:
+                break
+            a, b = comparison.entry_a, comparison.entry_b
+            winner = "a" if len(a.text or "") > len(b.text or "") else "b" if len(b.text or "") > len(a.text or "") else "tie"
+            services.comparison_decide(comparison=comparison, actor=judge.user, winner=winner)
+            made += 1
+    stdout.write(f"评审 Judging: comparative round “{round_.title}” open with {made} comparisons made — "
+                 f"judge1: /judging/rounds/{round_.id}/compare/, chief judge2: /judging/rounds/{round_.id}/progress/")
+
+
 def load(stdout) -> None:
     from judging import services
     from judging.models import Panel, Round
@@ -110,6 +188,7 @@ def load(stdout) -> None:
                                                      panel=panel, status=Round.Status.OPEN)
             first.refresh_from_db()
     _demo_entries(campaign)
+    _demo_comparative(stdout, judges, chief)
     made = []
     try:
         made = services.round_assign(round_=first, actor=None)

@@ -313,7 +313,9 @@ def round_manage(request, round_id: int):
     flagged_likes = (Like.objects.filter(entry__event=round_.event, voided=False).exclude(flagged="")
                      .values("entry_id", "flagged").order_by("entry_id"))
     return render(request, "judging/round_manage.html", {
-        "round": round_, "actions": ROUND_ACTIONS, "progress": selectors.round_progress(round_),
+        "round": round_, "progress": selectors.round_progress(round_),
+        "actions": ({k: v for k, v in ROUND_ACTIONS.items() if k not in ("assign", "top_up")}
+                    if round_.method == Round.Method.COMPARATIVE else ROUND_ACTIONS),
         "results": results, "appeals": Appeal.objects.filter(result__round=round_).select_related("result"),
         "panels": round_.campaign.panels.all(), "flagged_likes": list(flagged_likes)[:100],
         "judges": services.round_judges(round_),

@@ -48,6 +48,10 @@ def _specs(judges: list[Judge]) -> list[JudgeSpec]:
 def round_assign(*, round_: Round, actor: User | None, seed: int = 0) -> list[Assignment]:
     """Assign every entry of the round that has no active assignment yet (idempotent)."""
     round_ = Round.objects.select_for_update().get(pk=round_.pk)
+    if round_.method == Round.Method.COMPARATIVE:
+        raise error("comparative_no_assignment", "比较式评审不预先分配作品：评委打开比较页面即可开始",
+                    "a comparative round assigns no entries in advance: judges open the compare page to start",
+                    status=409)
     judges = round_judges(round_)
     assigned = set(Assignment.objects.filter(round=round_).exclude(state="withdrawn")
                    .values_list("entry_id", flat=True))

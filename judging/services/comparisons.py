@@ -22,6 +22,9 @@ from judging.services.common import broadcast_progress, error
 from judging.services.judges import round_judges
 
 
+JUDGE_SHARE = 1.5
+
+
 def _check(round_: Round, judge: Judge) -> None:
     if round_.method != Round.Method.COMPARATIVE:
         raise error("not_comparative", "本轮不是比较式评审", "this round is not a comparative round", status=409)
@@ -64,6 +67,11 @@ def comparison_next(*, round_: Round, judge: Judge) -> Comparison | None:
     target = math.ceil(len(state.entries) * round_.comparisons_per_entry / 2)
     counts = comparative.comparisons_per_entry([d for d in state.done])
     if len(state.done) >= target and all(counts.get(e.id, 0) >= round_.comparisons_per_entry for e in state.entries):
+        return None
+    # Spread the work: no judge takes more than JUDGE_SHARE × their equal share of the round, so no
+    # single taste decides the order; the slack lets fast judges carry slow ones.
+    mine = sum(1 for d in state.done if d.judge == str(judge.id))
+    if mine >= math.ceil(JUDGE_SHARE * target / max(len(state.judges), 1)):
         return None
     pair = comparative.next_pair_for_judge(state, str(judge.id))
     if pair is None:

@@ -61,6 +61,12 @@ def test_judges_compare_within_conflicts_until_every_entry_has_its_minimum(cj_wo
         # No judge compares an entry of their own library.
         assert c.judge.library_id not in (c.entry_a.library_id, c.entry_b.library_id)
     assert min(counts.values()) >= 4
+    # The work is spread: nobody takes more than 1.5 × an equal share.
+    target = len(cj_world["entries"]) * 4 / 2
+    per_judge = {}
+    for c in rows:
+        per_judge[c.judge_id] = per_judge.get(c.judge_id, 0) + 1
+    assert max(per_judge.values()) <= -(-1.5 * target // len(cj_world["judges"]))
 
     from judging import services
     from judging.models import Result
