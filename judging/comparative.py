@@ -363,10 +363,11 @@ class _Pairer:
     def _record(self, a: int, b: int, j: int | None) -> None:
         self.counts[a] += 1
         self.counts[b] += 1
-        self.seen_pairs.add((min(a, b), max(a, b)))
+        key = (int(a), int(b)) if a < b else (int(b), int(a))
+        self.seen_pairs.add(key)
         if j is not None:
             self.loads[j] += 1
-            self.judge_pairs.add((j, min(a, b), max(a, b)))
+            self.judge_pairs.add((int(j), *key))
 
     def pair_for(self, j: int) -> tuple[int, int] | None:
         elig = self.eligible[j]

@@ -21,7 +21,6 @@ from judging.services.assignments import round_entries
 from judging.services.common import broadcast_progress, error
 from judging.services.judges import round_judges
 
-
 JUDGE_SHARE = 1.5
 
 
