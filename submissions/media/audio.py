@@ -1,34 +1,27 @@
 """Recitations: probe → validate (type, duration, size, silence) → mono, trimmed, loudness-normalised
-MP3 for playback, duration and waveform peaks — in ONE ffmpeg run per file.
+MP3 for playback, duration and waveform peaks. Three standard steps, each one tool run:
 
-The run (see `start`): ffmpeg probes the upload and prints its input dump (the same facts ffprobe
-gives: container, duration, streams), then blocks opening its first output, a FIFO we have not opened
-yet. We read the dump from its stderr and decide everything the probe alone can decide (no audio
-track, too long, too short) while nothing has been decoded; a refused file's ffmpeg is killed there.
-Accepted, we open the FIFO and ffmpeg decodes once: a filter graph splits the 16 kHz mono signal into
-16-bit PCM on the FIFO (for us: silence, trim points, loudness, peaks) and an MP3 encoding. The trim
-and the gain are then applied to the MP3's frames without re-encoding (submissions/media/mp3.py).
-
-Memory stays flat whatever the input: the PCM is 16 kHz mono (a 5-minute recording is ~10 MB) and
-the decode is capped at the event's maximum duration, so a file that lies about its length cannot
-make us decode hours."""
+1. **Probe**: ffprobe's JSON (`probe.probe`). Everything the probe alone can decide (not audio, no
+   audio track, too long, too short) is decided here, before anything is decoded: a two-hour upload
+   costs one ffprobe run.
+2. **Decode**: one ffmpeg run to 16 kHz mono 16-bit PCM on its stdout, capped at the event's maximum
+   duration (a file that lies about its length cannot make us decode hours). numpy over the PCM:
+   silence, the voiced span, loudness, peaks. Memory stays flat: a 5-minute recording is ~10 MB.
+3. **Encode**: one ffmpeg run reads the voiced span of that PCM on stdin and writes the playback MP3
+   with the gain applied by its `volume` filter — the trim and the gain are exact (no frame rounding,
+   no 1.5 dB steps) and the file carries a standard LAME/Xing header (gapless in every player)."""
 
 import math
-import os
 import re
-import select
 import subprocess
-import threading
-import time
 from pathlib import Path
 
 import numpy as np
 
 from config.ffmpeg import ffmpeg_path
-from submissions.media import mp3
 from submissions.media.errors import fmt_bytes, fmt_seconds, refuse
 from submissions.media.limits import MediaLimits
-from submissions.media.probe import audio_streams, looks_like_text, parse_dump, probe_duration, sniff, summary
+from submissions.media.probe import audio_streams, looks_like_text, probe, probe_duration, sniff, summary
 
 RATE = 16000  # playback sample rate: wideband speech, mono (what judges need; small on phones)
 BITRATE = "64k"
@@ -40,9 +33,7 @@ MIN_VOICED_S = 0.3
 PAD_S = 0.25  # keep a little air around the voice when trimming
 PEAKS = 200
 DECODE_TIMEOUT = 120
-# LAME's encoder delay (576) + the MP3 decoder's (529): input sample n is heard at n + this in our MP3
-# (no Xing/LAME tag: the frames are cut, so decoders must not skip by a tag).
-ENCODER_DELAY = 1105
+# ffmpeg's demuxer says so when a file ends before its own index does (an upload cut off in transfer).
 CUT_OFF = re.compile(rb"partial file|truncat|moov atom", re.IGNORECASE)
 ESTIMATED_DURATION_CODECS = {"amr_nb", "amrnb", "amr_wb", "amrwb", "speex", "silk"}
 
@@ -69,7 +60,7 @@ def check_size(path: Path, limits: MediaLimits) -> None:
 
 
 def check_probe(path: Path, data: dict | None, limits: MediaLimits) -> float | None:
-    """The verdict from the probe alone (ffprobe's JSON or ffmpeg's dump, same shape): the probed duration."""
+    """The verdict from ffprobe's JSON alone, before anything is decoded: the probed duration."""
     if data is None:
         if sniff(path) is not None:
             raise refuse_damaged()
@@ -96,116 +87,6 @@ def check_duration(duration: float, limits: MediaLimits, *, voiced: bool = False
         what_zh, what_en = ("有声音的部分只有", "the voice lasts only") if voiced else ("录音只有", "the recording is only")
         raise refuse("too_short", f"{what_zh} {got_zh}，请至少朗读 {zh}后再提交",
                      f"Too short: {what_en} {got_en}; recite for at least {en}", limit_seconds=limits.min_seconds)
-
-
-class Run:
-    """One ffmpeg run: probe (its input dump), then — once we open the FIFO — decode + encode."""
-
-    def __init__(self, path: Path, limits: MediaLimits, workdir: Path):
-        self.fifo = workdir / "decoded.pcm"
-        self.encoded = workdir / "encoded.mp3"
-        self.fifo.unlink(missing_ok=True)
-        os.mkfifo(self.fifo)
-        cap = (limits.max_seconds or 3600) + 1
-        # Room for the capped decode; untouched pages of the buffer cost no memory.
-        self.capacity = (cap + 2) * RATE * 2
-        self.proc = subprocess.Popen(
-            [ffmpeg_path(), "-hide_banner", "-nostdin", "-nostats", "-v", "info", "-y",
-             "-t", str(cap), "-i", str(path),
-             # An empty second input: its "Input #1" line marks the end of the upload's dump.
-             "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", os.devnull,
-             "-filter_complex", f"[0:a:0]aformat=sample_fmts=s16:sample_rates={RATE}:channel_layouts=mono,"
-                                f"asplit=2[pcm][mp3]",
-             # First output: the FIFO. ffmpeg blocks opening it until we do — nothing is decoded before.
-             "-map", "[pcm]", "-f", "s16le", str(self.fifo),
-             "-map", "[mp3]", "-c:a", "libmp3lame", "-b:a", BITRATE, "-reservoir", "0", "-write_xing", "0",
-             "-id3v2_version", "0", "-map_metadata", "-1", "-f", "mp3", str(self.encoded)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        self.deadline = time.monotonic() + DECODE_TIMEOUT
-        self.watchdog = threading.Timer(DECODE_TIMEOUT, self.proc.kill)
-        self.watchdog.daemon = True
-        self.watchdog.start()
-        self.cut_off = False
-        self.errors = b""
-        self.drain = None
-
-    def dump(self) -> dict | None:
-        """Read ffmpeg's stderr up to the end of the upload's dump: the probe, in ffprobe's shape."""
-        lines = []
-        for raw in self.proc.stderr:
-            line = raw.decode(errors="replace").rstrip("\n")
-            if line.startswith("Input #1"):
-                return parse_dump(lines)
-            lines.append(line)
-            if len(lines) > 2000:  # not a dump any more
-                break
-        return None  # ffmpeg could not read the file and stopped
-
-    def _drain_stderr(self) -> None:
-        tail = b""
-        while chunk := self.proc.stderr.read1(65536):
-            tail = (tail + chunk)[-8192:]
-            self.cut_off = self.cut_off or bool(CUT_OFF.search(tail))
-        self.errors = tail
-
-    def decode(self) -> tuple[np.ndarray, int]:
-        """Let ffmpeg go on: the 16 kHz mono PCM from the FIFO, and ffmpeg's exit status."""
-        self.drain = threading.Thread(target=self._drain_stderr, daemon=True)
-        self.drain.start()
-        fd = os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK)
-        samples = np.empty(int(self.capacity) // 2, dtype=np.int16)
-        buffer = memoryview(samples).cast("B")
-        filled = 0
-        try:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            while filled < len(buffer):
-                if not poller.poll(200):
-                    # No writer yet and none coming (ffmpeg ended before opening its output), or a stall.
-                    if self.proc.poll() is not None or time.monotonic() > self.deadline:
-                        break
-                    continue
-                try:
-                    count = os.readv(fd, [buffer[filled:filled + (1 << 16)]])
-                except BlockingIOError:
-                    continue
-                if not count:
-                    break  # ffmpeg closed the FIFO: the whole recording is here
-                filled += count
-        finally:
-            buffer.release()
-            os.close(fd)
-        if filled == len(samples) * 2:
-            self.proc.kill()  # more than the capped decode can write: never wait on it
-        try:
-            self.proc.wait(timeout=max(1.0, self.deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self.drain.join(timeout=5)
-        return samples[: filled // 2], self.proc.returncode
-
-    def stop(self) -> None:
-        self.watchdog.cancel()
-        if self.proc.poll() is None:
-            self.proc.kill()  # also ends a wait on the FIFO: SIGKILL interrupts the open
-            self.proc.wait()
-        if self.drain is not None:
-            self.drain.join(timeout=5)
-        if self.proc.stderr and not self.proc.stderr.closed:
-            self.proc.stderr.close()
-        self.fifo.unlink(missing_ok=True)
-
-
-def read_decoded(run: Run) -> np.ndarray:
-    """The decoded recording (16-bit mono samples at RATE); refuses a file ffmpeg could not decode."""
-    samples, returncode = run.decode()
-    if not len(samples) or (returncode != 0 and len(samples) < RATE * 0.1):
-        raise refuse_damaged()
-    if run.cut_off:
-        raise refuse_damaged()
-    return samples
 
 
 def frame_levels(samples: np.ndarray) -> np.ndarray:
@@ -236,57 +117,75 @@ def peaks(samples: np.ndarray, count: int = PEAKS) -> list[float]:
     return [round(float(v) / top, 3) for v in values]
 
 
+def decode(path: Path, limits: MediaLimits) -> np.ndarray:
+    """The recording as 16-bit mono samples at RATE (one ffmpeg run, capped at the event's limit + 1 s);
+    refuses a file ffmpeg could not decode or that ends before its own index says."""
+    cap = (limits.max_seconds or 3600) + 1
+    try:
+        done = subprocess.run(
+            [ffmpeg_path(), "-hide_banner", "-nostdin", "-v", "error", "-t", str(cap), "-i", str(path),
+             "-map", "0:a:0", "-ac", "1", "-ar", str(RATE), "-f", "s16le", "pipe:1"],
+            stdin=subprocess.DEVNULL, capture_output=True, timeout=DECODE_TIMEOUT, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise refuse_damaged() from None
+    samples = np.frombuffer(done.stdout, dtype=np.int16, count=len(done.stdout) // 2)
+    if not len(samples) or (done.returncode != 0 and len(samples) < RATE * 0.1):
+        raise refuse_damaged()
+    if CUT_OFF.search(done.stderr[-8192:]):
+        raise refuse_damaged()
+    return samples
+
+
+def encode(samples: np.ndarray, gain_db: float, out: Path) -> None:
+    """The playback MP3 of `samples` (16 kHz mono PCM) with `gain_db` applied: one ffmpeg run, PCM on stdin."""
+    done = subprocess.run(
+        [ffmpeg_path(), "-hide_banner", "-nostdin", "-v", "error", "-y",
+         "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", "pipe:0",
+         "-af", f"volume={gain_db:.2f}dB", "-c:a", "libmp3lame", "-b:a", BITRATE, "-map_metadata", "-1",
+         "-f", "mp3", str(out)],
+        input=memoryview(np.ascontiguousarray(samples)).cast("B"), capture_output=True,
+        timeout=DECODE_TIMEOUT, check=False,
+    )
+    if done.returncode != 0 or not out.exists() or out.stat().st_size == 0:
+        raise RuntimeError(f"mp3 encoding failed: {done.stderr.decode(errors='replace')[-500:]}")
+
+
 def process(path: Path, limits: MediaLimits, workdir: Path):
     from submissions.media import MediaResult
 
     check_size(path, limits)
+    data = probe(path)
+    # The verdict from the probe alone comes first: a refused file is never decoded.
+    probed = check_probe(path, data, limits)
+    samples = decode(path, limits)
+    full_seconds = len(samples) / RATE
+    codec = (audio_streams(data)[0].get("codec_name") or "").lower()
+    # The header promises more than the file holds: cut off in transfer. (Voice codecs with
+    # silence suppression — AMR, Speex — have estimated durations, so only ffmpeg's word counts.)
+    if probed and full_seconds < probed * 0.8 - 0.5 and codec not in ESTIMATED_DURATION_CODECS:
+        raise refuse_damaged()
+    check_duration(full_seconds, limits)  # files whose header had no duration (MediaRecorder WebM)
+    levels = frame_levels(samples)
+    voiced = np.flatnonzero(levels > SILENCE_FLOOR_DBFS)
+    if len(voiced) * FRAME_MS / 1000 < MIN_VOICED_S:
+        raise refuse("no_voice", "录音里没有听到声音，请检查麦克风后重新录制",
+                     "No voice was heard in the recording; check the microphone and record again")
+    per = RATE * FRAME_MS // 1000
+    pad = int(PAD_S * RATE)
+    start = max(0, int(voiced[0]) * per - pad)
+    end = min(len(samples), (int(voiced[-1]) + 1) * per + pad)
+    trimmed = samples[start:end]
+    check_duration(len(trimmed) / RATE, limits, voiced=True)
+    loudness = 10 * np.log10(np.mean(10 ** (levels[voiced] / 10)))  # mean power of the voiced frames
+    top = max(int(trimmed.max()), -int(trimmed.min()), 1)
+    headroom = PEAK_CEILING - 20 * math.log10(top / 32768)
+    gain = round(min(TARGET_DBFS - float(loudness), headroom), 2)  # the target, never over the peak ceiling
     out = workdir / "playback.mp3"
-    run = Run(path, limits, workdir)
-    try:
-        data = run.dump()
-        # The verdict from the probe alone comes first: a refused file's ffmpeg never decodes.
-        probed = check_probe(path, data, limits)
-        samples = read_decoded(run)
-        full_seconds = len(samples) / RATE
-        codec = (audio_streams(data)[0].get("codec_name") or "").lower()
-        # The header promises more than the file holds: cut off in transfer. (Voice codecs with
-        # silence suppression — AMR, Speex — have estimated durations, so only ffmpeg's word counts.)
-        if probed and full_seconds < probed * 0.8 - 0.5 and codec not in ESTIMATED_DURATION_CODECS:
-            raise refuse_damaged()
-        check_duration(full_seconds, limits)  # files whose header had no duration (MediaRecorder WebM)
-        levels = frame_levels(samples)
-        voiced = np.flatnonzero(levels > SILENCE_FLOOR_DBFS)
-        if len(voiced) * FRAME_MS / 1000 < MIN_VOICED_S:
-            raise refuse("no_voice", "录音里没有听到声音，请检查麦克风后重新录制",
-                         "No voice was heard in the recording; check the microphone and record again")
-        per = RATE * FRAME_MS // 1000
-        pad = int(PAD_S * RATE)
-        start = max(0, int(voiced[0]) * per - pad)
-        end = min(len(samples), (int(voiced[-1]) + 1) * per + pad)
-        trimmed = samples[start:end]
-        check_duration(len(trimmed) / RATE, limits, voiced=True)
-        loudness = 10 * np.log10(np.mean(10 ** (levels[voiced] / 10)))  # mean power of the voiced frames
-        top = max(int(trimmed.max()), -int(trimmed.min()), 1)
-        headroom = PEAK_CEILING - 20 * math.log10(top / 32768)
-        # Whole 1.5 dB steps (MP3 global_gain): the nearest to the target, never over the peak ceiling.
-        steps = min(round((TARGET_DBFS - float(loudness)) / mp3.GAIN_STEP_DB), math.floor(headroom / mp3.GAIN_STEP_DB))
-        encoded = run.encoded.read_bytes() if run.encoded.exists() else b""
-        try:
-            count = len(mp3.frames(encoded))
-        except ValueError as exc:
-            raise RuntimeError(f"mp3 encoding failed: {exc}; {run.errors.decode(errors='replace')[-500:]}") from exc
-        if count == 0:
-            raise refuse_damaged()
-        # Frames holding input samples start..end (one more before: the decoder's overlap needs it).
-        first = max(0, (start + ENCODER_DELAY) // mp3.SAMPLES_PER_FRAME - 1)
-        last = min(count, (end - 1 + ENCODER_DELAY) // mp3.SAMPLES_PER_FRAME + 1)
-        out.write_bytes(mp3.cut_and_gain(encoded, first, last, steps))
-        run.encoded.unlink()
-        info = summary(data)
-        info.update({"probed_duration_s": probed, "gain_db": steps * mp3.GAIN_STEP_DB,
-                     "trimmed_start_s": round(start / RATE, 3), "original_duration_s": round(full_seconds, 3),
-                     "playback": f"mp3 {BITRATE} {RATE} Hz mono"})
-        return MediaResult(kind="audio", duration_s=round(len(trimmed) / RATE, 2), waveform=peaks(trimmed),
-                           playback_path=out, info=info)
-    finally:
-        run.stop()
+    encode(trimmed, gain, out)
+    info = summary(data)
+    info.update({"probed_duration_s": probed, "gain_db": gain,
+                 "trimmed_start_s": round(start / RATE, 3), "original_duration_s": round(full_seconds, 3),
+                 "playback": f"mp3 {BITRATE} {RATE} Hz mono"})
+    return MediaResult(kind="audio", duration_s=round(len(trimmed) / RATE, 2), waveform=peaks(trimmed),
+                       playback_path=out, info=info)

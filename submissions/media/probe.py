@@ -1,7 +1,6 @@
 """ffprobe, and recognising a file by its first bytes (content, never the file name)."""
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -99,53 +98,3 @@ def summary(data: dict) -> dict:
     ]
     return {"container": fmt.get("format_name", ""), "bit_rate": fmt.get("bit_rate"), "streams": streams}
 
-
-_INPUT = re.compile(r"^Input #0, (.*?), from ")
-# Exactly two spaces: the dump's own lines. Metadata (tags the uploader controls) is indented deeper,
-# so a tag cannot pose as a duration or a stream.
-_DURATION = re.compile(r"^  Duration: (?:(\d+):(\d+):(\d+(?:\.\d+)?)|N/A)(?:.*?bitrate: (\d+) kb/s)?")
-_STREAM = re.compile(r"^  Stream #0:\d+\S*: (Audio|Video|Subtitle|Data|Attachment): (\w+)(.*)$")
-_LAYOUTS = {"mono": 1, "stereo": 2, "2.1": 3, "3.0": 3, "quad": 4, "4.0": 4, "5.0": 5, "5.1": 6, "6.1": 7, "7.1": 8}
-
-
-def parse_dump(lines: list[str]) -> dict | None:
-    """The facts of ffmpeg's own input dump ("Input #0, wav, from …", "Duration: …", "Stream #0:0: Audio: …"),
-    in the shape of ffprobe's JSON (format + streams), or None when the dump is not there.
-
-    ffmpeg prints it after probing the input exactly as ffprobe does and before decoding anything, so
-    audio.process reads the probe from the ffmpeg run that then decodes (one process instead of two)."""
-    fmt: dict = {}
-    streams: list[dict] = []
-    inside = False
-    for line in lines:
-        if match := _INPUT.match(line):
-            inside, fmt["format_name"] = True, match.group(1)
-            continue
-        if not inside:
-            continue
-        if line.startswith("Input #") or not line.startswith(" "):
-            break
-        if match := _DURATION.match(line):
-            if match.group(1) is not None:
-                hours, minutes, seconds = match.group(1, 2, 3)
-                fmt["duration"] = f"{int(hours) * 3600 + int(minutes) * 60 + float(seconds):.6f}"
-            if match.group(4):
-                fmt["bit_rate"] = str(int(match.group(4)) * 1000)
-        elif match := _STREAM.match(line):
-            kind, codec, rest = match.groups()
-            stream = {"codec_type": kind.lower(), "codec_name": codec}
-            if rate := re.search(r", (\d+) Hz", rest):
-                stream["sample_rate"] = rate.group(1)
-                layout = rest[rate.end():].split(",")[1].strip() if rest[rate.end():].count(",") else ""
-                count = re.match(r"(\d+) channels", layout)
-                channels = int(count.group(1)) if count else _LAYOUTS.get(layout.split("(")[0])
-                if channels:
-                    stream["channels"] = channels
-            if size := re.search(r", (\d{2,5})x(\d{2,5})\b", rest):
-                stream["width"], stream["height"] = int(size.group(1)), int(size.group(2))
-            if "(attached pic)" in rest:
-                stream["disposition"] = {"attached_pic": 1}
-            streams.append(stream)
-    if "format_name" not in fmt or not streams:
-        return None
-    return {"format": fmt, "streams": streams}

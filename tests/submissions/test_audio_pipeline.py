@@ -1,19 +1,20 @@
-"""The one-ffmpeg audio pipeline: the probe read from ffmpeg's own dump, the gate before decoding, and
-the trim + gain applied to the MP3 frames without re-encoding."""
+"""The audio pipeline on standard tools: ffprobe's JSON decides what the probe can decide before anything
+is decoded; one ffmpeg decode gives the PCM numpy analyses; one ffmpeg encode writes the playback MP3
+with the trim and the gain applied."""
 
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from config.ffmpeg import ffmpeg_path
-from submissions.media import MediaRefused, analyse, mp3
+from submissions.media import MediaRefused, analyse, audio
 from submissions.media.limits import DEFAULTS
-from submissions.media.probe import audio_streams, parse_dump, probe, probe_duration
-from tests.submissions.conftest import CORPUS_DIRS
+from submissions.media.probe import probe_duration
 
-ACCEPTED = [name for name, verdict in CORPUS_DIRS["audio"][1].items() if verdict is None]
+LIMITS = DEFAULTS["audio"]
 
 
 def decode(path: Path) -> np.ndarray:
@@ -26,35 +27,68 @@ def rms_db(samples: np.ndarray) -> float:
     return 20 * np.log10(np.sqrt(np.mean(samples * samples)) / 32768)
 
 
-@pytest.mark.parametrize("name", ACCEPTED)
-def test_ffmpeg_dump_gives_the_facts_ffprobe_gives(corpus, name):
-    path = corpus / "audio" / name
-    done = subprocess.run([ffmpeg_path(), "-hide_banner", "-i", str(path)], capture_output=True, text=True)
-    dumped = parse_dump(done.stderr.splitlines())
-    probed = probe(path)
-    assert dumped is not None
-    assert abs(probe_duration(dumped) - probe_duration(probed)) < 0.02
-    ours, theirs = audio_streams(dumped)[0], audio_streams(probed)[0]
-    assert ours["codec_name"] == theirs["codec_name"]
-    assert ours["sample_rate"] == theirs["sample_rate"] and ours["channels"] == theirs["channels"]
-    assert dumped["format"]["format_name"] == probed["format"]["format_name"]
+def ffmpeg(*args) -> None:
+    subprocess.run([ffmpeg_path(), "-v", "error", "-y", *map(str, args)], check=True)
 
 
-def test_too_long_file_is_refused_before_ffmpeg_decodes_anything(corpus, tmp_path):
+def tool_runs(monkeypatch) -> list[str]:
+    """Record the name of every tool the pipeline runs (ffprobe, ffmpeg)."""
+    runs, real = [], subprocess.run
+
+    def run(args, *rest, **kwargs):
+        runs.append(Path(args[0]).name)
+        return real(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", run)
+    return runs
+
+
+def never_decode(monkeypatch) -> None:
+    def decode_called(*args, **kwargs):
+        raise AssertionError("the recording was decoded")
+
+    monkeypatch.setattr(audio, "decode", decode_called)
+
+
+def test_one_probe_one_decode_one_encode(corpus, tmp_path, monkeypatch):
+    runs = tool_runs(monkeypatch)
+    result = analyse(corpus / "audio" / "yonge_phone.m4a", kind="audio", limits=LIMITS, workdir=tmp_path)
+    assert runs == ["ffprobe", "ffmpeg", "ffmpeg"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["playback.mp3"]  # no FIFO, no intermediate files
+    assert result.info["container"] == "mov,mp4,m4a,3gp,3g2,mj2"  # ffprobe's own format name
+    assert result.info["streams"][0]["codec_name"] == "aac"
+
+
+def test_too_long_file_is_refused_from_the_probe_before_decoding(corpus, tmp_path, monkeypatch):
+    never_decode(monkeypatch)
+    runs = tool_runs(monkeypatch)
     with pytest.raises(MediaRefused) as refused:
-        analyse(corpus / "audio" / "bad_too_long_15min.mp3", kind="audio", limits=DEFAULTS["audio"], workdir=tmp_path)
+        analyse(corpus / "audio" / "bad_too_long_15min.mp3", kind="audio", limits=LIMITS, workdir=tmp_path)
     assert refused.value.code == "too_long"
-    # ffmpeg was stopped while waiting to open its first output: the MP3 output was never even created.
+    assert runs == ["ffprobe"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_two_hour_file_is_refused_from_the_probe_before_decoding(corpus, tmp_path, monkeypatch):
+    # Two hours of the corpus MP3, packets copied (no encoding): a real file ffprobe reads as 7200 s.
+    long = tmp_path / "two_hours.mp3"
+    ffmpeg("-stream_loop", "-1", "-i", corpus / "audio" / "chunxiao.mp3", "-t", "7200", "-c", "copy", long)
+    never_decode(monkeypatch)
+    # Without the size limit (the file is 55 MB): the duration must refuse it.
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(MediaRefused) as refused:
+        analyse(long, kind="audio", limits=replace(LIMITS, max_bytes=None), workdir=work)
+    assert refused.value.code == "too_long"
+    assert "120 分钟" in refused.value.message_zh and "120 min" in refused.value.message_en
 
 
 def test_quiet_recording_is_brought_to_the_target_level(corpus, tmp_path):
     quiet = tmp_path / "quiet.wav"
-    subprocess.run([ffmpeg_path(), "-v", "error", "-i", str(corpus / "audio" / "jingyesi_16k_mono.wav"),
-                    "-af", "volume=-25dB", str(quiet)], check=True)
+    ffmpeg("-i", corpus / "audio" / "jingyesi_16k_mono.wav", "-af", "volume=-25dB", quiet)
     work = tmp_path / "work"
     work.mkdir()
-    result = analyse(quiet, kind="audio", limits=DEFAULTS["audio"], workdir=work)
+    result = analyse(quiet, kind="audio", limits=LIMITS, workdir=work)
     assert result.info["gain_db"] >= 20
     played = decode(result.playback_path)
     assert -24 < rms_db(played) < -16
@@ -63,36 +97,29 @@ def test_quiet_recording_is_brought_to_the_target_level(corpus, tmp_path):
     assert sorted(p.name for p in work.iterdir()) == ["playback.mp3"]
 
 
-def test_mp3_cut_and_gain_without_reencoding(tmp_path):
-    source = tmp_path / "tone.mp3"
-    subprocess.run([ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=16000:duration=3",
-                    "-af", "volume=-20dB", "-c:a", "libmp3lame", "-b:a", "64k", "-reservoir", "0", "-write_xing", "0",
-                    "-id3v2_version", "0", "-f", "mp3", str(source)], check=True)
-    data = source.read_bytes()
-    spans = mp3.frames(data)
-    assert len(spans) >= 3 * 16000 // mp3.SAMPLES_PER_FRAME
-    cut = tmp_path / "cut.mp3"
-    cut.write_bytes(mp3.cut_and_gain(data, 10, 60, 4))  # +6 dB
-    assert len(mp3.frames(cut.read_bytes())) == 50
-    before, after = decode(source), decode(cut)
-    assert len(after) == 50 * mp3.SAMPLES_PER_FRAME
-    # Steady part of the tone: exactly 4 steps of 1.5 dB louder.
-    assert abs(rms_db(after[2000:-2000]) - rms_db(before[8000:30000]) - 6.0) < 0.2
-    with pytest.raises(ValueError):
-        mp3.frames(b"ID3" + data)
+def test_silence_is_trimmed_exactly_and_a_loud_voice_is_lowered(tmp_path):
+    # 2 s of silence, 4 s of a loud warbling tone (sine's amplitude is 1/8: peaks at -2 dBFS), 3 s of silence.
+    source = tmp_path / "padded.wav"
+    ffmpeg("-f", "lavfi", "-i", "sine=frequency=300:duration=4:sample_rate=44100",
+           "-af", "volume='6*(0.6+0.4*sin(2*PI*t*2))':eval=frame,adelay=2000,apad=pad_dur=3", "-ac", "2", source)
+    work = tmp_path / "work"
+    work.mkdir()
+    result = analyse(source, kind="audio", limits=LIMITS, workdir=work)
+    assert result.info["original_duration_s"] == pytest.approx(9.0, abs=0.05)
+    assert result.duration_s == pytest.approx(4.0 + 2 * audio.PAD_S, abs=0.03)
+    assert result.info["trimmed_start_s"] == pytest.approx(2.0 - audio.PAD_S, abs=0.02)
+    assert result.info["gain_db"] < 0
+    played = decode(result.playback_path)
+    # The MP3's LAME header tells decoders its padding: the file plays exactly the trimmed span.
+    assert len(played) / 16000 == pytest.approx(result.duration_s, abs=0.03)
+    assert np.max(np.abs(played)) < 32768 * 10 ** (-0.5 / 20)
+    voiced = played[int(audio.PAD_S * 16000):-int(audio.PAD_S * 16000)]
+    assert -21 < rms_db(voiced) < -15
 
 
-def test_tags_cannot_pose_as_the_dump_facts():
-    lines = [
-        "Input #0, mp3, from 'x.mp3':",
-        "  Metadata:",
-        "    Duration: 0:0:1 : 1",
-        "    Stream #0:9:: Audio: fake",
-        "  Duration: 00:15:00.02, start: 0.025057, bitrate: 8 kb/s",
-        "  Stream #0:0: Audio: mp3, 8000 Hz, mono, fltp, 8 kb/s",
-    ]
-    data = parse_dump(lines)
-    assert probe_duration(data) == pytest.approx(900.02)
-    assert [s["codec_name"] for s in data["streams"]] == ["mp3"]
-    assert data["streams"][0]["sample_rate"] == "8000" and data["streams"][0]["channels"] == 1
-    assert parse_dump(["x.mp3: Invalid data found when processing input"]) is None
+def test_probe_duration_comes_from_ffprobe_json(corpus, tmp_path):
+    from submissions.media.probe import probe
+
+    data = probe(corpus / "audio" / "bad_too_long_15min.mp3")
+    assert probe_duration(data) == pytest.approx(900, abs=1)
+    assert probe(corpus / "audio" / "bad_text_named.mp3") is None

