@@ -211,6 +211,10 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every star
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media-private/"  # never served directly: children's media go through signed URLs
+# Where workers process media (copies of children's recordings while they work): never the system temp
+# folder. Local to each machine; cleaned on worker start, by the watchdog and with the entry
+# (submissions/workdirs.py).
+PROCESSING_DIR = Path(os.environ.get("PROCESSING_DIR", str(BASE_DIR / "var" / "processing")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

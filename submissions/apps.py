@@ -36,20 +36,35 @@ class SubmissionsConfig(AppConfig):
 
         register_participant_source("entries", selectors.participant_child_ids)
 
+        from django_q.signals import post_spawn
+
+        post_spawn.connect(remove_abandoned_workdirs, dispatch_uid="submissions.remove_abandoned_workdirs")
+
+
+def remove_abandoned_workdirs(sender, proc_name, **kwargs) -> None:
+    """A worker process starts (also one replacing a killed worker): remove the processing directories
+    (copies of children's recordings) that dead workers left behind."""
+    from submissions import workdirs
+
+    workdirs.remove_abandoned()
+
 
 def delete_child_media(child) -> None:
     """Children's media go with the child's profile (rows cascade; files are removed after commit)."""
     from django.core.files.storage import default_storage
     from django.db import transaction
 
+    from submissions import workdirs
     from submissions.models import Entry
 
     names = [name for row in Entry.objects.filter(child=child).values_list("original", "playback", "thumbnail")
              for name in row if name]
+    entry_ids = list(Entry.objects.filter(child=child).values_list("pk", flat=True))
 
     def remove() -> None:
         for name in names:
             default_storage.delete(name)
+        workdirs.remove_for_entries(entry_ids)  # a copy a worker may still hold (or a killed one left)
 
     transaction.on_commit(remove)
 

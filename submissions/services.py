@@ -9,13 +9,13 @@ Core flow:
                            (submissions.media.analyse — the same code check_media runs), stores the
                            playback/thumbnail copies and finishes as ``ready`` or ``rejected``.
                            Idempotent: a finished entry is left alone, a crashed attempt is redone.
-    entries_requeue_stale  the watchdog: entries stuck in received/processing are re-queued.
+    entries_requeue_stale  the watchdog: entries stuck in received/processing are re-queued, and
+                           processing directories left by killed workers removed (workdirs.py).
 """
 
 import hashlib
 import logging
 import os
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +32,7 @@ from campaigns.selectors import campaign_stage_is_open, child_has_consent, user_
 from config.errors import UserFacingError
 from config.tasks import enqueue
 from events.models import Event, Poem
+from submissions import workdirs
 from submissions.media import analyse
 from submissions.media.errors import MediaRefused, fmt_bytes
 from submissions.media.images import strip_metadata
@@ -316,8 +317,7 @@ def entry_process(entry_id: int) -> str:
     if entry is None:
         return "skipped"
     kind, limits = entry.kind, limits_for(entry.kind, entry.event)
-    with tempfile.TemporaryDirectory(prefix="shuxiang-entry-") as workdir:
-        work = Path(workdir)
+    with workdirs.workdir(entry.pk) as work:
         source = work / ("original" + Path(entry.original.name).suffix)
         _download(entry.original.name, source)
         try:
@@ -383,6 +383,8 @@ def entries_requeue_stale(*, older_than: timedelta | None = None) -> list[int]:
     for entry_id in stale:
         Entry.objects.filter(pk=entry_id).update(updated_at=now)
         enqueue("submissions.tasks.process_entry", entry_id)
+    # Copies of recordings left by killed workers (their tasks are re-queued above).
+    workdirs.remove_abandoned(older_than=processing_lease().total_seconds() * 2)
     return stale
 
 

@@ -1,5 +1,6 @@
 """Killing the worker (SIGKILL, the whole qcluster process group) in the middle of processing and
-starting it again leaves every entry ready or rejected: none lost, none duplicated, none stuck."""
+starting it again leaves every entry ready or rejected: none lost, none duplicated, none stuck; and the
+copy of the child's recording the killed worker was processing is removed when the worker starts again."""
 
 import subprocess
 
@@ -27,11 +28,18 @@ def test_worker_killed_mid_task_then_restarted(template_db, tmp_path, corpus):
         busy = project.wait_for(lambda: project.query(
             "SELECT id FROM submissions_entry WHERE status = 'processing'"), timeout=60, interval=0.02)
         assert busy, "the worker never started processing:\n" + (project.root / "worker.log").read_text()
-        project.kill(worker)  # SIGKILL: no clean-up of any kind
         killed = busy[0][0]
+        processing = project.root / "processing"
+        copies = project.wait_for(lambda: list(processing.glob(f"entry-{killed}-*/original.*")), timeout=30)
+        assert copies, "the worker never copied the recording into PROCESSING_DIR"
+        project.kill(worker)  # SIGKILL: no clean-up of any kind
         assert project.query("SELECT status FROM submissions_entry WHERE id = ?", killed)[0][0] == "processing"
+        assert copies[0].exists()  # the killed worker left the child's recording behind
 
         project.start_worker()
+        # The new worker processes remove it as they start (long before the entry is redelivered).
+        assert project.wait_for(lambda: not copies[0].parent.exists(), timeout=30), (
+            (project.root / "worker.log").read_text()[-3000:])
 
         def all_final():
             rows = project.query("SELECT status FROM submissions_entry")
@@ -50,3 +58,4 @@ def test_worker_killed_mid_task_then_restarted(template_db, tmp_path, corpus):
     assert rows[killed][1] >= 2  # the interrupted entry was processed again
     for entry_id in entries[:3]:
         assert (project.root / "media" / rows[entry_id][2]).is_file()
+    assert list((project.root / "processing").iterdir()) == []  # no copy of any recording left

@@ -16,6 +16,7 @@ from django.conf import settings
 
 def base_env(root: Path) -> dict:
     env = {**os.environ, "SQLITE_PATH": str(root / "db.sqlite3"), "MEDIA_ROOT": str(root / "media"),
+           "PROCESSING_DIR": str(root / "processing"),
            "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(settings.BASE_DIR)}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
