@@ -215,6 +215,11 @@ MEDIA_URL = "/media-private/"  # never served directly: children's media go thro
 # folder. Local to each machine; cleaned on worker start, by the watchdog and with the entry
 # (submissions/workdirs.py).
 PROCESSING_DIR = Path(os.environ.get("PROCESSING_DIR", str(BASE_DIR / "var" / "processing")))
+# How a checked media file is delivered (submissions/serving.py): nginx's X-Accel-Redirect to this
+# internal location, or a redirect to a presigned S3 URL; by default Django streams it.
+MEDIA_ACCEL_REDIRECT = os.environ.get("DJANGO_MEDIA_ACCEL_REDIRECT", "")
+MEDIA_S3_REDIRECT = env_bool("S3_PRESIGNED_REDIRECT", False)
+MEDIA_S3_REDIRECT_SECONDS = int(os.environ.get("S3_PRESIGNED_SECONDS", "300"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -2,15 +2,12 @@
 withdraw, signed media, the organizers' moderation queue and the public gallery. Thin: selectors
 read, services write; refusals are shown as the same bilingual messages the API returns."""
 
-import mimetypes
-import re
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +20,7 @@ from submissions import access, selectors, services
 from submissions.gallery_extras import gallery_extras
 from submissions.media.limits import entries_settings, kind_for_event, limits_for
 from submissions.models import Entry
+from submissions.serving import protected_media_response
 
 ACCEPT = {
     "audio": "audio/*,.mp3,.m4a,.aac,.wav,.webm,.ogg,.opus,.amr,.spx",
@@ -141,59 +139,15 @@ def entry_withdraw(request, entry_id: int):
 
 # --- media ------------------------------------------------------------------------------------------
 
-RANGE_RE = re.compile(r"bytes=(\d*)-(\d*)$")
-
-
 def media(request, token: str):
-    """Serve one signed media file. Supports single byte ranges (iOS/WeChat players need them)."""
+    """Serve one signed media file (the token is the access check; submissions/serving.py delivers it)."""
     try:
         entry, file = access.resolve_token(token, request.user)
     except access.MediaDenied:
         return HttpResponse("链接已失效或无权查看 · This link expired or is not yours", status=403,
                             content_type="text/plain; charset=utf-8")
-    name = getattr(entry, file).name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    size = default_storage.size(name)
-    handle = default_storage.open(name, "rb")
-    match = RANGE_RE.match(request.headers.get("Range", "").strip())
-    if match and (match.group(1) or match.group(2)):
-        if match.group(1):
-            start = int(match.group(1))
-            end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
-        else:
-            start, end = max(0, size - int(match.group(2))), size - 1
-        if start > end or start >= size:
-            handle.close()
-            response = HttpResponse(status=416)
-            response["Content-Range"] = f"bytes */{size}"
-            return response
-        handle.seek(start)
-        length = end - start + 1
-
-        def chunks(remaining=length):
-            try:
-                while remaining > 0:
-                    data = handle.read(min(65536, remaining))
-                    if not data:
-                        break
-                    remaining -= len(data)
-                    yield data
-            finally:
-                handle.close()
-
-        response = StreamingHttpResponse(chunks(), status=206, content_type=content_type)
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        response["Content-Length"] = str(length)
-    else:
-        response = FileResponse(handle, content_type=content_type)
-        response["Content-Length"] = str(size)
-    response["Accept-Ranges"] = "bytes"
-    response["Cache-Control"] = "private, max-age=300"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if file == "original":
-        response["Content-Disposition"] = "attachment"
-    return response
+    return protected_media_response(request, getattr(entry, file).name, cache_control="private, max-age=300",
+                                    attachment=file == "original")
 
 
 def poem_reading(request, poem_id: int):
@@ -201,10 +155,7 @@ def poem_reading(request, poem_id: int):
     poem = get_object_or_404(Poem, pk=poem_id)
     if not poem.model_reading:
         raise Http404
-    response = FileResponse(default_storage.open(poem.model_reading.name, "rb"),
-                            content_type=mimetypes.guess_type(poem.model_reading.name)[0] or "audio/mpeg")
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+    return protected_media_response(request, poem.model_reading.name, cache_control="public, max-age=86400")
 
 
 # --- organizers ---------------------------------------------------------------------------------------

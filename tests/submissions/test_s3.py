@@ -6,6 +6,7 @@ import socket
 import boto3
 import pytest
 from django.core.files.storage import default_storage
+from django.test import Client
 
 from submissions import services
 from submissions.models import Entry
@@ -77,3 +78,24 @@ def test_pipeline_runs_against_s3(s3, corpus, contest, family, guardian_client, 
     assert data[:3] == b"ID3" or data[:2] == b"\xff\xfb" or data[:2] == b"\xff\xf3"
     part = guardian_client.get(url, HTTP_RANGE="bytes=0-99")
     assert part.status_code == 206 and b"".join(part.streaming_content) == data[:100]
+
+
+def test_presigned_redirect_when_configured(s3, corpus, contest, family, guardian_client, settings):
+    """With S3_PRESIGNED_REDIRECT the bucket serves the bytes (and their ranges) behind a short-lived URL."""
+    import urllib.request
+
+    settings.MEDIA_S3_REDIRECT = True
+    _, events = contest
+    photo = api_submit(guardian_client, events["photo"], family[1], corpus / "images" / "photo_with_gps.jpg",
+                       key="s3r").json()["id"]
+    assert services.entry_process(photo) == "ready"
+    entry = Entry.objects.get(pk=photo)
+    url = guardian_client.get(f"/api/v1/submissions/entries/{photo}").json()["playback_url"]
+    response = guardian_client.get(url)
+    assert response.status_code == 302 and "X-Amz-Signature=" in response.url and "X-Amz-Expires=300" in response.url
+    assert response["Cache-Control"] == "private, no-store"
+    stored = s3.get_object(Bucket=BUCKET, Key=entry.playback.name)["Body"].read()
+    request = urllib.request.Request(response.url, headers={"Range": "bytes=0-99"})
+    with urllib.request.urlopen(request) as fetched:  # noqa: S310 (the loopback moto server)
+        assert fetched.status == 206 and fetched.read() == stored[:100]
+    assert Client().get(url).status_code == 403  # the access check still comes first
