@@ -90,9 +90,12 @@ def children_of(user: User) -> QuerySet[Child]:
 # --- campaigns and their branches ---------------------------------------------------------------
 
 
-def campaigns_public() -> QuerySet[Campaign]:
-    """Campaigns shown to the public, newest first."""
-    return Campaign.objects.select_related("lead_library").prefetch_related("stages").order_by("-created_at")
+def campaigns_public(at=None) -> QuerySet[Campaign]:
+    """Campaigns shown to the public, newest first: all but drafts (an open draft stage: not yet published)."""
+    at = at or timezone.now()
+    drafts = Stage.objects.filter(kind=Stage.Kind.DRAFT, starts_at__lte=at).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+    return (Campaign.objects.exclude(pk__in=drafts.values("campaign_id")).select_related("lead_library")
+            .prefetch_related("stages").order_by("-created_at"))
 
 
 def campaigns_visible_to(user: User) -> QuerySet[Campaign]:

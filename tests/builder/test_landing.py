@@ -42,3 +42,11 @@ def test_other_organizers_cannot_open_a_campaign_outside_their_scope(client, tre
                        ).status_code == 200  # P-HN is not among org-he's libraries: not created
     from campaigns.models import Campaign
     assert not Campaign.objects.filter(slug="he-x").exists()
+
+
+def test_drafts_are_not_listed_publicly_until_published(client, hn_client, tree):
+    hn_client.post("/builder/new/", {"template": "blank", "slug": "hn-draft", "title": "湖南草稿活动", "lead": "P-HN"})
+    from django.test import Client
+
+    assert "湖南草稿活动" not in Client().get("/").content.decode()
+    assert "hn-draft" not in {c["slug"] for c in Client().get("/api/v1/campaigns/").json()}

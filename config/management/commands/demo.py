@@ -7,7 +7,7 @@ import importlib
 
 from django.core.management.base import BaseCommand
 
-DEMO_APPS = ["campaigns", "events", "submissions", "judging", "wechat", "reports"]
+DEMO_APPS = ["campaigns", "events", "submissions", "judging", "wechat", "reports", "builder"]
 
 
 class Command(BaseCommand):
