@@ -159,3 +159,99 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     assert re.fullmatch(r"第 1 名", phone.locator("#my-rank").inner_text())
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     family.close()
+
+
+READINGS = """
+import io, math, struct, wave
+from django.core.files.base import ContentFile
+from events.models import Poem
+for key in ["jingyesi", "chunxiao"]:
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as w:
+        w.setnchannels(1); w.setsampwidth(2); w.setframerate(16000)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i / 8))) for i in range(16000)))
+    poem = Poem.objects.get(key=key)
+    poem.model_reading.save(f"{key}.wav", ContentFile(buffer.getvalue()))
+print("readings", Poem.objects.exclude(model_reading="").count())
+"""
+
+
+def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_opening_day(server, browser):
+    server.start()
+    server.manage("importlibraries", str(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"))
+    assert "seeded" in server.shell(SEED)
+    base = server.url
+    laptop = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")  # a tablet
+    page = laptop.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", "org-hn")
+    page.fill("input[name=password]", "shuxiang2027")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/reports/")
+    page.get_by_role("link", name=re.compile("新建活动")).click()
+    page.get_by_label("活动标题 Title").fill("2028 湖南暑期诵读")
+    page.get_by_label("活动代码 Slug").fill("hn-recite-2028")
+    page.get_by_role("button", name=re.compile("创建草稿")).click()
+    page.wait_for_url("**/builder/c/hn-recite-2028/basics/")
+    page.get_by_role("link", name=re.compile("^日程")).click()
+    page.get_by_label(re.compile("已发布 Published 开始")).fill("2028-06-20T09:00")
+    page.get_by_label(re.compile("征集作品 Entries open 开始")).fill("2028-07-01T00:00")
+    page.get_by_label(re.compile("征集作品 Entries open 结束")).fill("2028-08-01T00:00")
+    page.get_by_label(re.compile("归档 Archived 开始")).fill("2028-09-01T00:00")
+    page.get_by_role("button", name="保存草稿 Save draft").click()
+    assert "已保存" in page.locator(".messages").inner_text()
+    page.get_by_role("link", name=re.compile("^活动项目")).click()
+    page.get_by_label("类型 Kind").select_option("recitation")
+    page.get_by_label("项目名称 Title").fill("古诗诵读")
+    page.get_by_label("项目代码 Slug").fill("recite")
+    page.get_by_role("button", name="添加 Add").click()
+    assert "readings 2" in server.shell(READINGS)  # the catalogue's model readings (the families' upload)
+    page.get_by_role("link", name="古诗诵读").click()
+    page.get_by_label("只用选中的 Only those ticked").check()
+    page.get_by_label("静夜思", exact=True).check()
+    page.get_by_label("春晓", exact=True).check()
+    assert page.get_by_label("静夜思 示范朗读 model reading").count() == 1  # each poem's reading plays here
+    page.get_by_role("button", name="保存 Save", exact=True).click()
+    assert "已保存" in page.locator(".messages").inner_text()
+    page.get_by_role("link", name=re.compile("^发布")).click()
+    page.get_by_role("button", name=re.compile("发布活动")).click()
+    assert "已发布" in page.locator(".messages").inner_text()
+    laptop.close()
+
+    # The opening day of entries: a 长沙 family registers and hears the model reading before recording.
+    server.stop()
+    server.start(clock="2028-07-01T09:00:00+08:00")
+    family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    phone = family.new_page()
+    phone.goto(f"{base}/accounts/register/")
+    phone.get_by_label("手机号").fill("13912340029")
+    phone.locator("#id_password1").fill("Reading-2028!")
+    phone.get_by_label("再次输入密码").fill("Reading-2028!")
+    phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
+    phone.get_by_role("button", name="注册").last.click()
+    phone.wait_for_url("**/family/children/add/**")
+    phone.get_by_label("孩子姓名").fill("周小诗")
+    phone.get_by_label("昵称").fill("小诗")
+    phone.get_by_label("出生年份").select_option("2019")
+    phone.get_by_label("省份").select_option("湖南")
+    phone.locator("#id_library").select_option(label="长沙图书馆")
+    phone.get_by_label("作品参加评审").check()
+    phone.get_by_role("button", name="保存").click()
+    phone.wait_for_url("**/family/")
+    phone.goto(f"{base}/c/hn-recite-2028/lib/C-HN-CS/")
+    phone.goto(phone.locator("a.join-link").inner_text())
+    phone.get_by_label("小诗").check()
+    phone.get_by_role("button", name="确认报名").click()
+    phone.wait_for_url("**/family/")
+    phone.goto(f"{base}/c/hn-recite-2028/")
+    phone.get_by_role("link", name=re.compile("古诗诵读")).first.click()
+    phone.wait_for_url("**/entries/event/*/submit/**")
+    options = phone.get_by_label("选择诗词").locator("option").all_text_contents()
+    assert any("静夜思" in o for o in options) and not any("咏鹅" in o for o in options)
+    phone.get_by_label("选择诗词").select_option(label=next(o for o in options if "静夜思" in o))
+    audio = phone.locator("#poem-text audio, audio").first
+    audio.wait_for()
+    played = phone.evaluate("a => a.play().then(() => new Promise(r => setTimeout(() => r(a.currentTime), 400)))",
+                            audio.element_handle())
+    assert played > 0  # the model reading really plays
+    family.close()
