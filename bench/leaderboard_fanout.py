@@ -61,6 +61,7 @@ def finish_one(event_id: int, index: int) -> float:
     """A child plays and finishes; returns the wall-clock time just before the finish commits."""
     from campaigns.models import Child
     from events import services
+    from events.broadcast import leaderboard_broadcast
     from events.models import Event
 
     event = Event.objects.get(pk=event_id)
@@ -69,7 +70,8 @@ def finish_one(event_id: int, index: int) -> float:
     question = services.attempt_current_question(attempt=attempt)
     services.attempt_answer(token=attempt.token, position=question.position, choice="A")
     t0 = time.time()
-    services.attempt_finish(attempt=attempt)  # on commit: board built once, group_send over Redis
+    services.attempt_finish(attempt=attempt)  # on commit: one broadcast task queued
+    leaderboard_broadcast(event_id)  # what the worker runs: the board built once, group_send over Redis
     return t0
 
 

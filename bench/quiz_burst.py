@@ -28,7 +28,6 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -90,12 +89,11 @@ print("SEED" + json.dumps({{"event": event.pk, "people": people}}))
 
 
 def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--log-level", "warning", "--no-access-log",
-         # Participants pause 3–10 s between requests; keep their connections (as a proxy would).
-         "--timeout-keep-alive", "75"],
-        cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    """The web server of `make run` (gunicorn, config/gunicorn.py) with `workers` workers."""
+    from config.management.commands.runall import web_command
+
+    proc = subprocess.Popen(web_command("127.0.0.1", port), cwd=ROOT, env={**env, "WEB_WORKERS": str(workers)},
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -104,7 +102,7 @@ def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Po
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("uvicorn did not start:\n" + log.read_text()[-3000:])
+    raise SystemExit("gunicorn did not start:\n" + log.read_text()[-3000:])
 
 
 async def timed(coro_factory):

@@ -1,6 +1,6 @@
 """Cost of visit counting on the real ASGI server: page throughput with counting on ÷ off.
 
-Starts daphne twice on one temporary SQLite database — once with the project's settings (the
+Starts the web server (gunicorn) twice on one temporary SQLite database — once with the project's settings (the
 VisitCountingMiddleware counts /c/<slug>/ and /c/<slug>/lib/<code>/), once with the middleware
 removed — and alternates rounds (off, on, off, on, …) of keep-alive GETs of a campaign page and
 branch pages from many simulated visitors. Goal: on ÷ off ≥ 0.9. Afterwards the buffered hits are
@@ -53,8 +53,10 @@ def manage(env, *args, **kwargs):
 
 def start(env, settings_module: str) -> tuple[subprocess.Popen, int]:
     port = free_port()
+    from config.management.commands.runall import web_command
+
     proc = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+        web_command("127.0.0.1", port),
         # The clients' X-Forwarded-For stands for a proxy in front: believed only from a trusted peer.
         cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": settings_module, "DJANGO_TRUSTED_PROXIES": "127.0.0.1"},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -69,7 +71,7 @@ def start(env, settings_module: str) -> tuple[subprocess.Popen, int]:
         except OSError:
             time.sleep(0.2)
     proc.kill()
-    raise RuntimeError("daphne did not start")
+    raise RuntimeError("gunicorn did not start")
 
 
 def hammer(port: int, seconds: float) -> int:
@@ -134,7 +136,7 @@ def main() -> None:
         off = sum(results["off"]) / (ROUNDS * SECONDS)
         on = sum(results["on"]) / (ROUNDS * SECONDS)
         ratio = on / off
-        print(f"daphne, SQLite (WAL), {CONCURRENCY} keep-alive clients, {ROUNDS} alternating rounds × {SECONDS:g} s")
+        print(f"gunicorn, SQLite (WAL), {CONCURRENCY} keep-alive clients, {ROUNDS} alternating rounds × {SECONDS:g} s")
         print(f"{'mode':<26}{'pages/s':>9}   rounds")
         print(f"{'counting off (baseline)':<26}{off:>9.1f}   {results['off']}")
         print(f"{'counting on':<26}{on:>9.1f}   {results['on']}")

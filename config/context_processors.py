@@ -4,5 +4,6 @@ from django.conf import settings
 def site(request):
     return {
         "SITE_URL": settings.SITE_URL,
+        "WS_ORIGIN": settings.WS_ORIGIN,  # read by static/js/socket.js
         "large_text": request.COOKIES.get("large_text") == "1",
     }

@@ -43,9 +43,11 @@ def env_networks(name: str) -> list[str]:
 # Our own reverse proxies: only their X-Forwarded-For is believed (config/client_ip.py).
 TRUSTED_PROXIES = env_networks("DJANGO_TRUSTED_PROXIES")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Where pages open their WebSockets (/ws/…), e.g. ws://127.0.0.1:8001. Empty: the page's own origin,
+# as behind a proxy that routes /ws/ to the ASGI server. `make run` sets it to its socket server.
+WS_ORIGIN = os.environ.get("WS_ORIGIN", "").rstrip("/")
 
 INSTALLED_APPS = [
-    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,8 +86,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# HTTP is served by gunicorn (WSGI, config/gunicorn.py); only /ws/ by the ASGI server (docs/deploy.md).
+WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
-WSGI_APPLICATION = None
 
 TEMPLATES = [
     {
@@ -106,11 +109,15 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------------------------
 SQLITE_PATH = os.environ.get("SQLITE_PATH", str(BASE_DIR / "var" / "shuxiang.sqlite3"))
+# A gunicorn worker serves one request at a time and keeps its connection between requests;
+# the health check replaces one the database dropped before it is used.
+DB_CONN_MAX_AGE = int(os.environ.get("DATABASE_CONN_MAX_AGE", "600"))
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=DB_CONN_MAX_AGE,
+                                                  conn_health_checks=True)}
     if os.environ.get("DATABASE_POOL_MAX"):
-        # Under ASGI every request runs in a new thread with its own connection: a burst of N
-        # requests opens N connections ("too many clients"). A pool bounds them (psycopg-pool).
+        # Django's PostgreSQL pool (psycopg-pool), created lazily in each process (so after gunicorn's
+        # fork): worth it for threaded servers (gthread workers, the ASGI socket server).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 2, "max_size": int(os.environ["DATABASE_POOL_MAX"]), "timeout": 30}
@@ -130,6 +137,8 @@ else:
                 ),
             },
             "TEST": {"NAME": os.environ.get("SQLITE_TEST_PATH") or None},
+            "CONN_MAX_AGE": DB_CONN_MAX_AGE,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DATABASE_IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")

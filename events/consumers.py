@@ -4,6 +4,7 @@ the database through selectors and services; the channel layer only carries noti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from urllib.parse import parse_qs
@@ -13,8 +14,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from config.errors import UserFacingError
+from config.live import layer_is_local, poll_seconds
 from events import live
-from events.broadcast import leaderboard_group
+from events.broadcast import board_text, leaderboard_group
 from events.models import Event, LiveSession
 
 logger = logging.getLogger(__name__)
@@ -61,16 +63,37 @@ class BoardHub:
             await get_channel_layer().group_discard(leaderboard_group(event_id), channel)
 
     async def _relay(self, event_id: int, channel: str) -> None:
+        """Relay each broadcast. With the in-memory layer, attempts that finish over HTTP (gunicorn) or
+        in the worker are not broadcast here: re-read the board whenever a quiet interval passes."""
         layer = get_channel_layer()
+        poll = layer_is_local()
+        last = await self._board_text(event_id) if poll else None
         while True:
-            message = await layer.receive(channel)
-            if message.get("type") != "board.update":
+            try:
+                message = await (asyncio.wait_for(layer.receive(channel), poll_seconds()) if poll
+                                 else layer.receive(channel))
+            except TimeoutError:
+                text = await self._board_text(event_id)
+                if text is not None and text != last:
+                    last = text
+                    await self._fan_out(event_id, text)
                 continue
-            for consumer in list(self.subscribers.get(event_id, ())):
-                try:
-                    await consumer.send(text_data=message["text"])
-                except Exception:  # a socket closing under us: its disconnect cleans up
-                    logger.debug("board push to a closing socket dropped", exc_info=True)
+            if message.get("type") == "board.update":
+                last = message["text"]
+                await self._fan_out(event_id, message["text"])
+
+    @staticmethod
+    async def _board_text(event_id: int) -> str | None:
+        board = await _board(event_id)
+        # The same bytes events/broadcast.py sends, so an unchanged board is not sent twice.
+        return None if board is None else board_text(board)
+
+    async def _fan_out(self, event_id: int, text: str) -> None:
+        for consumer in list(self.subscribers.get(event_id, ())):
+            try:
+                await consumer.send(text_data=text)
+            except Exception:  # a socket closing under us: its disconnect cleans up
+                logger.debug("board push to a closing socket dropped", exc_info=True)
 
 
 _hubs: dict[asyncio.AbstractEventLoop, BoardHub] = {}
@@ -119,6 +142,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(live.live_group(self.code), self.channel_name)
         await self.accept()
         await self._send_state()
+        if layer_is_local() and (self.is_host or self.player is None):
+            # Phones join and answer over HTTP (other processes): the host and the screen re-read the counts.
+            self.poller = asyncio.ensure_future(self._poll_counts())
+
+    async def _poll_counts(self):
+        last = None
+        while True:
+            await asyncio.sleep(poll_seconds())
+            counts = await self._answer_count()
+            if counts != last:
+                await self.send_json(counts)
+                last = counts
 
     @database_sync_to_async
     def _load(self, token: str):
@@ -144,6 +179,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await self._state())
 
     async def disconnect(self, code):
+        poller = getattr(self, "poller", None)
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
         if hasattr(self, "session_id"):
             await self.channel_layer.group_discard(live.live_group(self.code), self.channel_name)
 

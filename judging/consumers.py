@@ -1,9 +1,14 @@
 """The chief judge's live progress. State is re-read from the database on connect and on every
-change notice (never only pushed), so a reconnecting page is always right."""
+change notice (never only pushed), so a reconnecting page is always right. Scores are saved over HTTP:
+with the in-memory channel layer their notices cannot reach this process, so it re-reads (config/live.py)."""
+
+import asyncio
+import contextlib
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from config.live import layer_is_local, poll_seconds
 from judging.models import Round
 from judging.selectors import is_chief, round_progress
 
@@ -26,9 +31,23 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
         self.group = f"judging-round-{self.round_id}"
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        await self.send_json({"type": "progress", **state})
+        await self._send(state)
+        if layer_is_local():
+            self.poller = asyncio.ensure_future(self._poll())
+
+    async def _poll(self):
+        while True:
+            await asyncio.sleep(poll_seconds())
+            state = await _load(self.scope.get("user"), self.round_id)
+            if state is not None and state != self.last:
+                await self._send(state)
 
     async def disconnect(self, code):
+        poller = getattr(self, "poller", None)
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -39,4 +58,8 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
     async def progress_changed(self, event):
         state = await _load(self.scope.get("user"), self.round_id)
         if state is not None:
-            await self.send_json({"type": "progress", **state})
+            await self._send(state)
+
+    async def _send(self, state: dict) -> None:
+        self.last = state
+        await self.send_json({"type": "progress", **state})

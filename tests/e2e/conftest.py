@@ -1,5 +1,5 @@
-"""Browser tests: a real ASGI server (daphne) on a temporary SQLite file, driven by Playwright in
-Debian's headless Chromium. The server runs in a subprocess so WebSockets and the task worker
+"""Browser tests: the servers of `make run` (gunicorn, and uvicorn for /ws/) on a temporary SQLite file,
+driven by Playwright in Debian's headless Chromium. The server runs in a subprocess so WebSockets and the task worker
 behave as in production; seed it with `server.manage(...)`."""
 
 import os
@@ -36,12 +36,16 @@ class Server:
     def __init__(self, root: Path):
         self.root = root
         self.port = _free_port()
+        self.ws_port = _free_port()
+        while self.ws_port == self.port:
+            self.ws_port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "SQLITE_PATH": str(root / "db.sqlite3"),
             "MEDIA_ROOT": str(root / "media"),
             "SITE_URL": self.url,
+            "WS_ORIGIN": f"ws://127.0.0.1:{self.ws_port}",
             "DJANGO_DEBUG": "0",
             "LOGIN_RATE_LIMIT": "50",
         }
@@ -60,22 +64,27 @@ class Server:
         return self.manage("shell", "-c", code).stdout
 
     def start(self, worker: bool = False, clock: str | None = None) -> None:
-        """`clock` (ISO 8601) runs the web server as if it were then (tests/e2e/frozen_daphne.py)."""
+        """The topology of `make run`: gunicorn for HTTP, uvicorn for /ws/ (config/management/commands/runall.py).
+        `clock` (ISO 8601) runs the web server as if it were then (tests/e2e/frozen_gunicorn.py)."""
+        from config.management.commands.runall import socket_command, web_command
+
         self.manage("migrate", "--no-input", "-v0")
         self.manage("createcachetable")
         log = open(self.root / "server.log", "a")
-        daphne = ["-m", "tests.e2e.frozen_daphne"] if clock else ["-m", "daphne"]
-        self.procs.append(subprocess.Popen(
-            [sys.executable, *daphne, "-b", "127.0.0.1", "-p", str(self.port), "config.asgi:application"],
-            cwd=settings.BASE_DIR, env={**self.env, **({"E2E_NOW": clock} if clock else {})}, stdout=log,
-            stderr=subprocess.STDOUT,
-        ))
+        web = web_command("127.0.0.1", self.port)
+        if clock:
+            web = [sys.executable, "-m", "tests.e2e.frozen_gunicorn", *web[3:]]
+        self.procs.append(subprocess.Popen(web, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT,
+                                           env={**self.env, **({"E2E_NOW": clock} if clock else {})}))
+        self.procs.append(subprocess.Popen(socket_command("127.0.0.1", self.ws_port), cwd=settings.BASE_DIR,
+                                           env=self.env, stdout=log, stderr=subprocess.STDOUT))
         if worker:
             self.start_worker()
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                for port in (self.port, self.ws_port):
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.2)

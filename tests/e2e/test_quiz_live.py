@@ -1,4 +1,4 @@
-"""Live mode in real browsers: a host screen and two phones, over daphne's WebSockets."""
+"""Live mode in real browsers: a host screen and two phones, over the socket server (uvicorn)."""
 
 import re
 

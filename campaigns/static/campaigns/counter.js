@@ -12,8 +12,7 @@
     nodes.forEach(function (node) { node.textContent = text; });
   }
   function connect() {
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + path);
+    socket = new WebSocket(wsURL(path));
     socket.onopen = function () { delay = 1000; document.body.setAttribute("data-live", "on"); };
     socket.onmessage = function (event) {
       try {

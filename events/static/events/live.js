@@ -58,7 +58,7 @@
   }
 
   function connect() {
-    ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws/events/live/" + code + "/" + (token ? "?player=" + encodeURIComponent(token) : ""));
+    ws = new WebSocket(wsURL("/ws/events/live/" + code + "/" + (token ? "?player=" + encodeURIComponent(token) : "")));
     ws.onopen = function () { delay = 500; text("live-conn", "已连接 Connected"); };
     ws.onmessage = function (e) {
       var m = JSON.parse(e.data);

@@ -13,8 +13,7 @@
   var status = document.querySelector('.live-status');
   var delay = 1000;
   function connect() {
-    var proto = location.protocol === 'https:' ? 'wss://' : 'ws://';
-    var ws = new WebSocket(proto + location.host + root.getAttribute('data-ws'));
+    var ws = new WebSocket(wsURL(root.getAttribute('data-ws')));
     ws.onopen = function () { delay = 1000; if (status) status.textContent = '· 实时 Live'; };
     ws.onmessage = function (ev) {
       var data = JSON.parse(ev.data);

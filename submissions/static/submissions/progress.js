@@ -48,10 +48,9 @@
   function watch(box) {
     var id = box.dataset.entryId;
     if (!id) { return; }
-    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var done = false, opened = false;
     var ws;
-    try { ws = new WebSocket(scheme + location.host + "/ws/entries/" + id + "/"); } catch (e) { poll(box, id); return; }
+    try { ws = new WebSocket(wsURL("/ws/entries/" + id + "/")); } catch (e) { poll(box, id); return; }
     ws.onopen = function () { opened = true; };
     ws.onmessage = function (ev) {
       var s = JSON.parse(ev.data);

@@ -1,0 +1,9 @@
+"""HTTP: every page, API call, upload and the WeChat callback, served by gunicorn (config/gunicorn.py).
+WebSockets (/ws/) are served by config/asgi.py; see docs/deploy.md for the topology."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+application = get_wsgi_application()
