@@ -13,7 +13,7 @@ from ninja.security import django_auth
 
 from campaigns.models import Child
 from config.errors import UserFacingError
-from events import dbthreads, selectors, services
+from events import selectors, services
 from events.models import OPTION_LETTERS, AttemptQuestion, Event, QuizAttempt
 
 router = Router(tags=["events"])
@@ -182,10 +182,6 @@ def get_attempt(request, token: str):
 @router.get("/attempts/{token}/question", response={200: QuestionOut, 204: None, 404: ErrorOut}, auth=None,
             summary="The current question (starts its clock on the server); 204 when the paper is done")
 def current_question(request, token: str):
-    return dbthreads.run(_current_question, token)
-
-
-def _current_question(token: str):
     attempt = services.attempt_lean(token)
     now = timezone.now()
     aq = services.attempt_current_question(attempt=attempt, now=now)
@@ -200,9 +196,9 @@ def _current_question(token: str):
                      "the right answer and the explanation are included only when the quiz shows them after each "
                      "question")
 def answer(request, token: str, payload: AnswerIn):
-    recorded = dbthreads.run(services.attempt_answer, token=token, position=payload.position, choice=payload.choice)
+    recorded = services.attempt_answer(token=token, position=payload.position, choice=payload.choice)
     out = {"position": recorded.position, "time_ms": recorded.time_ms, "finished": recorded.finished}
-    if services.event_quiz_settings(recorded.event_id).explanations == "after_each":
+    if recorded.settings.explanations == "after_each":
         out.update(correct=recorded.correct, points=recorded.points, correct_answer=recorded.correct_display,
                    explanation=recorded.explanation)
     return out

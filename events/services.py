@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import random
 import secrets
-import threading
-import time
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.models import CampaignLibrary, Child, Registration, User
@@ -32,20 +29,6 @@ from events.quiz_settings import GRACE_SECONDS, QuizSettings, quiz_settings, req
 from events.scoring import credit, points_for
 
 _random = random.SystemRandom()
-_sqlite_writer = threading.Lock()
-
-
-@contextmanager
-def write_lock():
-    """SQLite has one writer at a time. Threads of this process queue on a lock (woken at once)
-    instead of on SQLite's busy handler, which sleeps in steps of up to 100 ms and turns a burst
-    of answers into seconds of latency. Other processes still meet the busy timeout; PostgreSQL
-    needs no lock."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    with _sqlite_writer:
-        yield
 
 
 def _err(code: str, zh: str, en: str, status: int = 400) -> UserFacingError:
@@ -191,7 +174,7 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
     ids = draw_questions(candidates=candidates, settings=settings)
     questions = Question.objects.in_bulk(ids)
     try:
-        with write_lock(), transaction.atomic():
+        with transaction.atomic():
             attempt = QuizAttempt.objects.create(
                 event=event, child=child, library=child_library(child, campaign), token=secrets.token_urlsafe(18),
                 practice=practice, local_date=today, started_at=now,
@@ -251,8 +234,7 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
             continue
         if aq.shown_at is None:
             # Conditional update: two tabs fetching at once start the clock once.
-            with write_lock():
-                started = AttemptQuestion.objects.filter(pk=aq.pk, shown_at__isnull=True).update(shown_at=now)
+            started = AttemptQuestion.objects.filter(pk=aq.pk, shown_at__isnull=True).update(shown_at=now)
             if started:
                 aq.shown_at = now
             else:
@@ -270,55 +252,34 @@ def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: dat
     return max(0.0, left)
 
 
-# The answer endpoint is the hot path of a New Year's Eve burst: one narrow SELECT, one INSERT.
-# Question facts and quiz settings are cached per process for a few seconds (they only change
-# when an organizer re-imports a bank or edits the campaign, and the cache is never the truth).
-_QUESTION_TTL = 60.0
-_SETTINGS_TTL = 5.0
-_question_cache: dict[int, tuple[float, tuple[str, str, str]]] = {}
-_settings_cache: dict[int, tuple[float, QuizSettings]] = {}
-
-
-def _question_facts(question_id: int) -> tuple[str, str, str]:
-    """(kind, answer, explanation) of a question."""
-    hit = _question_cache.get(question_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    facts = Question.objects.filter(pk=question_id).values_list("kind", "answer", "explanation").get()
-    if len(_question_cache) > 20000:
-        _question_cache.clear()
-    _question_cache[question_id] = (time.monotonic() + _QUESTION_TTL, facts)
-    return facts
-
-
 def event_quiz_settings(event_id: int) -> QuizSettings:
-    hit = _settings_cache.get(event_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    settings = quiz_settings(Event.objects.only("settings").get(pk=event_id))
-    _settings_cache[event_id] = (time.monotonic() + _SETTINGS_TTL, settings)
-    return settings
+    """The event's quiz settings as stored now (an edit in the admin applies to the next request)."""
+    return quiz_settings(Event.objects.only("settings").get(pk=event_id))
 
 
 def attempt_answer(*, token: str, position: int, choice: str, now: datetime | None = None) -> QuizAnswer:
     """Record the answer to drawn question `position`, with `choice` in the letters the child saw.
 
-    The returned answer carries `position`, `finished`, `correct_display` and `explanation` for
-    the caller to show (after the answer is stored, never before)."""
+    The returned answer carries `position`, `finished`, `correct_display`, `explanation` and the quiz's
+    `settings` for the caller to show (after the answer is stored, never before). The hot path of a New
+    Year's Eve burst: one SELECT (the drawn question with its answer key and the quiz settings, read as
+    stored now: a corrected key or a re-imported bank applies to the next answer), one INSERT."""
     now = now or timezone.now()
     row = (AttemptQuestion.objects.filter(attempt__token=token, position=position)
-           .values_list("pk", "question_id", "option_order", "shown_at", "attempt_id", "attempt__status",
-                        "attempt__deadline", "attempt__practice", "attempt__question_count", "attempt__event_id")
+           .values_list("pk", "option_order", "shown_at", "attempt_id", "attempt__status",
+                        "attempt__deadline", "attempt__practice", "attempt__question_count", "attempt__event_id",
+                        "attempt__event__settings", "question__kind", "question__answer", "question__explanation")
            .first())
     if row is None:
         raise _err("question_not_found", "找不到这道题", "No such question in this attempt", 404)
-    aq_id, question_id, order, shown_at, attempt_id, status, deadline, practice, count, event_id = row
+    (aq_id, order, shown_at, attempt_id, status, deadline, practice, count, event_id, event_settings,
+     kind, correct, explanation) = row
     if status != QuizAttempt.Status.OPEN:
         raise _err("attempt_closed", "这次答题已经交卷", "This attempt is already finished", 409)
     if now >= deadline:
         attempt_finish(attempt=QuizAttempt.objects.get(pk=attempt_id), now=now)
         raise _err("answer_late", "答题时间已到，已自动交卷", "Time is up; the attempt was closed and scored", 409)
-    settings = event_quiz_settings(event_id)
+    settings = quiz_settings(Event(pk=event_id, settings=event_settings))
     if shown_at is None:
         raise _err("question_not_shown", "请先打开这道题再作答", "Fetch the question before answering it", 409)
     if settings.per_question_seconds and now > shown_at + timedelta(
@@ -328,7 +289,6 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     shown = OPTION_LETTERS[: len(order)]
     if not letters or any(letter not in shown for letter in letters):
         raise _err("invalid_choice", "请选择一个有效的选项", "Choose one of the options shown", 400)
-    kind, correct, explanation = _question_facts(question_id)
     if kind != "multiple" and len(letters) != 1:
         raise _err("invalid_choice", "这道题只能选一个答案", "This question takes exactly one answer", 400)
     original = "".join(sorted(order[shown.index(letter)] for letter in letters))
@@ -339,7 +299,7 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
                         points=points, time_ms=int(seconds * 1000), received_at=now)
     try:
         # The one-to-one key refuses a second answer to the same question, whatever the timing.
-        with write_lock(), transaction.atomic():
+        with transaction.atomic():
             answer.save(force_insert=True)
     except IntegrityError as exc:
         raise _err("already_answered", "这道题已经答过了，每题只能作答一次", "This question was already answered", 409) from exc
@@ -347,6 +307,7 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     answer.event_id = event_id
     answer.correct_display = "".join(sorted(OPTION_LETTERS[order.index(letter)] for letter in correct))
     answer.explanation = explanation
+    answer.settings = settings
     answer.finished = False
     if position >= count and not AttemptQuestion.objects.filter(attempt_id=attempt_id, answer__isnull=True).exists():
         attempt_finish(attempt=QuizAttempt.objects.get(pk=attempt_id), now=now)
@@ -385,7 +346,7 @@ def _ranks_better(a: QuizResult | dict, b: QuizResult, chain: tuple[str, ...]) -
 def attempt_finish(*, attempt: QuizAttempt, now: datetime | None = None) -> QuizAttempt:
     """Close and score an attempt (idempotent). Past its deadline it closes *at* the deadline."""
     now = now or timezone.now()
-    with write_lock(), transaction.atomic():
+    with transaction.atomic():
         locked = QuizAttempt.objects.select_for_update().select_related("event").get(pk=attempt.pk)
         if locked.status != QuizAttempt.Status.OPEN:
             return locked

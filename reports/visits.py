@@ -24,14 +24,9 @@ log = logging.getLogger(__name__)
 COUNTED_PATH = re.compile(r"^/c/(?P<slug>[-\w]+)/(?:lib/(?P<code>[-\w]+)/)?$")
 BOT_UA = re.compile(r"bot|spider|crawl|slurp|headless|preview|monitor|curl|wget|python-requests", re.I)
 
-# A cache of a value whose source of truth is the VisitSalt row: every worker reads the same salt.
-_salt_memo: dict[date, str] = {}
-
-
 def salt_for(day: date) -> str:
-    salt = _salt_memo.get(day)
-    if salt:
-        return salt
+    """The day's salt; its source of truth is the VisitSalt row, cached in Django's cache (shared by
+    every process, so every worker hashes a visitor the same way)."""
     key = f"reports:visit-salt:{day.isoformat()}"
     salt = cache.get(key)
     if not salt:
@@ -41,8 +36,6 @@ def salt_for(day: date) -> str:
         except IntegrityError:  # another worker created it first
             salt = VisitSalt.objects.get(day=day).salt
         cache.set(key, salt, 60 * 60 * 26)
-    _salt_memo.clear()  # keep exactly one day in memory: yesterday's salt must be forgettable
-    _salt_memo[day] = salt
     return salt
 
 

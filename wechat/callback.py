@@ -7,19 +7,15 @@ outbox the drain task applies (followers, voice downloads, push results), so the
 waits for a write beyond it, nor for WeChat's API."""
 
 import logging
-import queue
-import threading
 import time
-from concurrent.futures import Future
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
 
-from wechat import crypto, handlers, selectors
-from wechat.services.inbound import inbound_drain_soon, inbound_record_many
+from wechat import crypto, handlers
+from wechat.services.inbound import inbound_drain_soon, inbound_record
 
 log = logging.getLogger(__name__)
 
@@ -35,84 +31,19 @@ def _safe_mode(request: HttpRequest) -> bool:
     return request.GET.get("encrypt_type", "raw") == "aes"
 
 
-def process_batch(batch: list[dict]) -> list[str]:
-    """Decide each reply (reads only), record the batch once (one transaction), queue the drain."""
-    items = []
-    selectors.prefetch_followers([fields["FromUserName"] for fields in batch])
-    try:
-        for fields in batch:
-            try:
-                reply_text = handlers.reply_for(fields)
-            except Exception:
-                log.exception("wechat reply failed; answering without content")
-                reply_text = ""
-            items.append((fields, reply_text))
-    finally:
-        selectors.prefetch_clear()
-    results = inbound_record_many(items=items)
-    if any(first for _, first in results):
-        inbound_drain_soon()  # the effects (writes, API calls) run in the drain task
-    return [reply for reply, _ in results]
-
-
-def _with_reconnect(fn, *args):
-    try:
-        return fn(*args)
-    except (OperationalError, InterfaceError):
-        connection.close()  # a dropped connection: reconnect once (the work is idempotent)
-        return fn(*args)
-
-
-class CallbackWriter:
-    """This process's callback thread: deliveries queue up and are recorded in batches.
-
-    Under ASGI every request runs in a fresh thread and would open (and close) its own database
-    connection: several milliseconds on SQLite, and on PostgreSQL one connection per delivery of a
-    burst. The writer keeps one connection open and records whatever arrived meanwhile in a single
-    transaction (group commit): a burst of deliveries never queues on the database lock."""
-
-    MAX_BATCH = 200
-
-    def __init__(self):
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
-
-    def submit(self, fields: dict) -> Future:
-        if self.thread is None or not self.thread.is_alive():
-            with self.lock:
-                if self.thread is None or not self.thread.is_alive():
-                    self.thread = threading.Thread(target=self.run, name="wechat-callback-writer", daemon=True)
-                    self.thread.start()
-        future: Future = Future()
-        self.queue.put((fields, future))
-        return future
-
-    def run(self) -> None:
-        while True:
-            batch = [self.queue.get()]
-            while len(batch) < self.MAX_BATCH:
-                try:
-                    batch.append(self.queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                replies = _with_reconnect(process_batch, [fields for fields, _ in batch])
-            except Exception as exc:  # noqa: BLE001 - handed to each waiting request
-                for _, future in batch:
-                    future.set_exception(exc)
-                continue
-            for (_, future), reply in zip(batch, replies, strict=True):
-                future.set_result(reply)
-
-
-_writer = CallbackWriter()
-
-
 def record_and_reply(fields: dict) -> str:
-    if not getattr(settings, "WECHAT_CALLBACK_THREAD", True):
-        return process_batch([fields])[0]
-    return _writer.submit(fields).result(timeout=CALLBACK_BUDGET_SECONDS)
+    """Decide the reply (reads only), record the delivery (one INSERT; its unique key makes a retry get
+    the reply recorded the first time) and queue the drain that applies its effects."""
+    try:
+        reply_text = handlers.reply_for(fields)
+    except Exception:
+        log.exception("wechat reply failed; answering without content")
+        reply_text = ""
+    message, first = inbound_record(fields=fields, reply=reply_text)
+    if first:
+        inbound_drain_soon()  # the effects (writes, API calls) run in the drain task
+        return reply_text
+    return message.reply
 
 
 @csrf_exempt

@@ -1,9 +1,8 @@
 """Reads for the WeChat adapter: which campaign a message is about, keywords, open events."""
 
-import threading
-import time
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -39,16 +38,17 @@ class LiveConfig:
     recitation_events: list  # [(event, [poem ids])]
 
 
-_live: dict = {"at": -1e9, "config": None}
-LIVE_SECONDS = 5.0  # a stage that opens is seen by the callback within 5 s
+LIVE_KEY = "wechat:live-config"
+LIVE_SECONDS = 5  # a stage that opens by the clock is seen by the callback within 5 s
 
 
 def live_config(at=None) -> LiveConfig:
-    """A per-process snapshot, re-read every few seconds: the callback must not re-query campaigns,
-    stages and events for every message of a burst (the database stays the source of truth)."""
+    """What the callback answers from, kept in Django's cache for a few seconds (shared by every
+    process): the callback must not re-query campaigns, stages and events for every message of a
+    burst. Saving or deleting a campaign, stage or event drops it at once (wechat/apps.py)."""
     if at is None:
-        cached = _live["config"]
-        if cached is not None and time.monotonic() - _live["at"] < LIVE_SECONDS:
+        cached = cache.get(LIVE_KEY)
+        if cached is not None:
             return cached
     moment = at or timezone.now()
     campaigns = _active_campaigns(moment)
@@ -63,12 +63,13 @@ def live_config(at=None) -> LiveConfig:
                 recitations.append((event, list(event.poems.values_list("id", flat=True))))
     config = LiveConfig(campaigns=campaigns, quiz_events=quiz, recitation_events=recitations)
     if at is None:
-        _live.update(at=time.monotonic(), config=config)
+        cache.set(LIVE_KEY, config, LIVE_SECONDS)
     return config
 
 
-def live_config_clear() -> None:
-    _live.update(at=-1e9, config=None)
+def live_config_clear(*args, **kwargs) -> None:
+    """Drop the cached snapshot (connected to the campaign, stage and event signals)."""
+    cache.delete(LIVE_KEY)
 
 
 def active_campaigns(at=None) -> list[Campaign]:
@@ -185,23 +186,8 @@ def eligible_child_ids(user_id: int, event: Event) -> list[int]:
     return [c for c in children if c in registered] or children
 
 
-_batch = threading.local()
-
-
-def prefetch_followers(openids: list[str]) -> None:
-    """Read the linked guardians of a whole batch of deliveries in one query (callback writer)."""
-    _batch.users = dict(Follower.objects.filter(openid__in=set(openids)).values_list("openid", "user_id"))
-
-
-def prefetch_clear() -> None:
-    _batch.users = None
-
-
 def follower_user_id(openid: str) -> int | None:
     """The linked guardian's id (None: unknown follower or not linked); one narrow query."""
-    users = getattr(_batch, "users", None)
-    if users is not None:
-        return users.get(openid)
     return Follower.objects.filter(openid=openid).values_list("user_id", flat=True).first()
 
 

@@ -29,16 +29,6 @@ def make_bank_csv(rows=BANK_ROWS) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-@pytest.fixture(autouse=True)
-def _quiz_caches_clear():
-    """Ids repeat across tests (rolled-back transactions): the per-process caches must not leak."""
-    from events import services
-
-    services._question_cache.clear()
-    services._settings_cache.clear()
-    yield
-
-
 @pytest.fixture
 def tree(db):
     from campaigns.models import Library
