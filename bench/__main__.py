@@ -12,14 +12,21 @@ BENCHMARKS = {
     "judging_quality": "calibrated scores vs raw mean / z-scores / ratio on a simulated panel",
     "judging_scale": "assignment and aggregation at 10,000 entries ÷ naive baselines",
     "judging_compare": "comparative judgement vs the calibrated rubric round, SSR vs achieved reliability, fit speed",
-    "quiz_burst": "answers/s ÷ a trivial view on the real ASGI server, p99 latency",
+    "serving": "the WSGI floor (trivial view on gunicorn); sync vs gthread; home, campaign, branch pages and "
+               "`make run` ÷ floor",
+    "quiz_burst": "quiz answers/s ÷ the WSGI floor, p99 at 64 in flight and at human pace (SQLite)",
+    "quiz_burst_pg": "the same on PostgreSQL + Redis (pg)",
     "leaderboard_fanout": "1,000 WebSocket clients receive a leaderboard update (Redis layer) (pg)",
-    "wechat_callback": "signed deliveries ÷ a trivial view on the real ASGI server, p99 latency",
+    "wechat_callback": "signed deliveries/s ÷ the WSGI floor, p99 at 64 in flight, retries exactly once (SQLite)",
+    "wechat_callback_pg": "the same on PostgreSQL + Redis (pg)",
     "wechat_token": "8 processes after token expiry → exactly one refresh",
     "report_scale": "the full report over 1.3M participations ÷ a plain count(*) (pg)",
     "visit_counting": "page throughput with visit counting on ÷ off",
     "families": "public and family pages ÷ a trivial view, queries per page",
 }
+# Entries that run another benchmark's module with options.
+COMMANDS = {"quiz_burst_pg": ["bench.quiz_burst", "--postgres"],
+            "wechat_callback_pg": ["bench.wechat_callback", "--postgres"]}
 
 
 def main(names: list[str]) -> int:
@@ -31,7 +38,7 @@ def main(names: list[str]) -> int:
     for name in names or list(BENCHMARKS):
         print(f"\n=== bench.{name}: {BENCHMARKS[name]}", flush=True)
         started = time.monotonic()
-        code = subprocess.call([sys.executable, "-m", f"bench.{name}"])
+        code = subprocess.call([sys.executable, "-m", *COMMANDS.get(name, [f"bench.{name}"])])
         print(f"=== bench.{name} finished in {time.monotonic() - started:.1f} s (exit {code})", flush=True)
         if code:
             failed.append(name)

@@ -67,3 +67,61 @@ def stop(proc: subprocess.Popen, timeout: float = 10) -> None:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def start_web(env: dict, port: int, log: Path, *, workers: int = 2, threads: int = 1) -> subprocess.Popen:
+    """The web server of `make run` (gunicorn, config/gunicorn.py) with `workers` × `threads`."""
+    import socket as _socket
+    import time
+
+    from config.management.commands.runall import web_command
+
+    proc = subprocess.Popen(web_command("127.0.0.1", port), cwd=ROOT,
+                            env={**env, "WEB_WORKERS": str(workers), "WEB_THREADS": str(threads)},
+                            stdout=open(log, "a"), stderr=subprocess.STDOUT)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            _socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("gunicorn did not start:\n" + log.read_text()[-3000:])
+
+
+async def closed_loop(session, request, *, concurrency: int = 64, seconds: float = 5.0) -> dict:
+    """`concurrency` clients, each sending `await request(session, i)` back to back for `seconds`
+    (i counts requests). Returns {"n", "rps", "ms" (latencies), "errors"}; request returns ok/not ok."""
+    import asyncio
+    import time
+
+    latencies: list[float] = []
+    errors: list[str] = []
+    counter = iter(range(10**9))
+    stop_at = time.perf_counter() + seconds
+
+    async def client() -> None:
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            try:
+                ok = await request(session, next(counter))
+            except Exception as exc:  # noqa: BLE001 - counted, the run goes on
+                ok = f"{exc.__class__.__name__}: {exc}"
+            latencies.append((time.perf_counter() - t0) * 1000)
+            if ok is not True:
+                errors.append(str(ok))
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*[client() for _ in range(concurrency)])
+    wall = time.perf_counter() - t0
+    return {"n": len(latencies), "rps": len(latencies) / wall, "ms": latencies, "errors": errors}
+
+
+def row(name: str, result: dict, floor: dict | None = None) -> str:
+    ratio = f"{result['rps'] / floor['rps']:>7.2f}" if floor else f"{'':>7}"
+    return (f"{name:<40}{result['n']:>8}{result['rps']:>9.0f}{ratio}{pct(result['ms'], 50):>9.1f}"
+            f"{pct(result['ms'], 99):>9.1f}{len(result['errors']):>7}")
+
+
+HEADER = f"{'':<40}{'requests':>8}{'req/s':>9}{'÷floor':>7}{'p50 ms':>9}{'p99 ms':>9}{'errors':>7}"

@@ -90,6 +90,7 @@ class Command(BaseCommand):
             for who, login, password, where in DEMO_ACCOUNTS:
                 self.stdout.write(f"  {who:<34} {login:<18} {password:<16} {url}{where}")
             self.stdout.write(f"按 Ctrl-C 停止 Press Ctrl-C to stop. (web :{web.port}, sockets {env['WS_ORIGIN']})\n")
+            self.stdout.flush()  # shown at once even when the output is a file or a pipe
             while all(p.poll() is None for p in procs.values()):
                 time.sleep(0.5)
             self.report_dead(procs)
