@@ -1,7 +1,7 @@
 """Issue 15's browser test. As org-hn, in the browser only: create 2028 湖南暑期阅读答题 from the blank
 template, set its schedule, take part with the 湖南 subtree, add a quiz drawing 10 questions from a bank
 imported on the page, publish. Then a 长沙 guardian registers a child and takes the quiz on its opening day,
-and not the day before (the server runs on a test clock: tests/e2e/frozen_daphne.py)."""
+and not the day before (the server runs on a test clock: tests/e2e/frozen_gunicorn.py)."""
 
 import re
 
