@@ -10,6 +10,8 @@ import freezegun
 
 
 def main() -> None:
+    # gunicorn's own clock stays real: its master compares worker heartbeats with time.monotonic().
+    freezegun.configure(extend_ignore_list=["gunicorn"])
     freezegun.freeze_time(os.environ["E2E_NOW"], tick=True).start()
     from gunicorn.app.wsgiapp import run
 
