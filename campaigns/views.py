@@ -30,6 +30,7 @@ from campaigns.event_links import event_rows
 from campaigns.family_registry import family_sections
 from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
 from campaigns.models import Campaign, Library, Notice, Registration
+from campaigns.page_panels import campaign_panels
 from config.client_ip import client_ip
 from config.errors import UserFacingError
 from config.qr import qr_svg
@@ -89,6 +90,7 @@ def campaign_page(request, slug: str):
         "province": province,
         "province_branches": list(branches.filter(library__province=province)) if province else [],
         "ws_path": f"/ws/c/{campaign.slug}/participants/",
+        "panels": campaign_panels(campaign),
     })
 
 
@@ -111,6 +113,7 @@ def branch_page(request, slug: str, code: str):
         "sub_branches": sub_branches,
         "can_manage": selectors.user_can_manage_library(request.user, branch.library) if request.user.is_authenticated else False,
         "ws_path": f"/ws/c/{campaign.slug}/participants/",
+        "panels": campaign_panels(campaign, branch.library),
     })
 
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "events",
     "submissions",
     "judging",
+    "reading",
     "wechat",
     "reports",
     "builder",

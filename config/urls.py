@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("builder/", include("builder.urls")),
     path("judging/", include("judging.urls")),
+    path("reading/", include("reading.urls")),
     path("entries/", include("submissions.urls")),
     path("events/", include("events.urls")),
     path("", include("campaigns.urls")),

@@ -36,6 +36,7 @@ class Event(models.Model):
         PHOTO = "photo", _("摄影 Photo")
         DRAWING = "drawing", _("绘画 Drawing")
         VIDEO = "video", _("微视频 Micro-video")
+        READING = "reading", _("阅读打卡 Reading check-in")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
     slug = models.SlugField(max_length=80)

@@ -332,3 +332,57 @@ def schema_paths(field: Field, prefix: str = "") -> Iterator[str]:
         if suffix.startswith("."):
             yield path
         yield from schema_paths(child, path)
+
+
+class Typed(Field):
+    """A section validated by an app's own pydantic model (the app states its settings and defaults
+    once); pydantic's errors are reported at their YAML line and path like every other field's.
+    Stored as what the file said (validated), so export gives the file back unchanged."""
+
+    def __init__(self, model, **kw):
+        super().__init__(**kw)
+        self.model = model
+
+    def clean(self, value, path, ctx):
+        from pydantic import ValidationError
+
+        try:
+            validated = self.model.model_validate(value)
+        except ValidationError as exc:
+            for err in exc.errors():
+                where = (*path, *err["loc"])
+                message = str(err.get("msg", "")).removeprefix("Value error, ")
+                if " / " in message:  # our own validators write "中文 / English"
+                    zh, en = message.split(" / ", 1)
+                else:
+                    zh, en = f"不符合要求：{message}", message
+                ctx.error(where, zh, en)
+            return INVALID
+        return validated.model_dump(mode="json", exclude_unset=True)
+
+    def children(self):
+        yield from _model_children(self.model)
+
+
+class _Leaf(Field):
+    def clean(self, value, path, ctx):  # pragma: no cover - only walked for the docs
+        return value
+
+
+def _model_children(model):
+    import typing
+
+    from pydantic import BaseModel
+
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = args[0] if args else annotation
+        is_list = typing.get_origin(inner) is list or typing.get_origin(annotation) is list
+        if is_list:
+            inner = typing.get_args(inner)[0] if typing.get_args(inner) else inner
+        if isinstance(inner, type) and issubclass(inner, BaseModel):
+            child = Typed(inner)
+            yield f".{name}", (ListOf(child) if is_list else child)
+        else:
+            yield f".{name}", _Leaf()

@@ -140,6 +140,17 @@ def check_events(events, age_keys: set, ctx: Context, catalog: Catalog) -> None:
                           f"no age group with key '{key}'{hint[1]}")
         if kind is None:
             continue
+        from campaigns.campaign_file.schema import EXTRA_EVENT_KINDS
+
+        if kind in EXTRA_EVENT_KINDS:  # e.g. reading: its own section, neither entries nor quiz
+            for unwanted in ("entries", "quiz"):
+                if unwanted in event:
+                    ctx.error((*path, unwanted), f"{kind} 项目不能有 {unwanted} 部分",
+                              f"a {kind} event cannot have an {unwanted} section")
+            continue
+        for other in EXTRA_EVENT_KINDS:
+            if other in event:
+                ctx.error((*path, other), f"{kind} 项目不能有 {other} 部分", f"a {kind} event cannot have a {other} section")
         wanted, unwanted = ("quiz", "entries") if kind == "quiz" else ("entries", "quiz")
         if unwanted in event:
             ctx.error((*path, unwanted), f"{kind} 项目不能有 {unwanted} 部分", f"a {kind} event cannot have an {unwanted} section")

@@ -219,5 +219,26 @@ CAMPAIGN = Struct({
 
 # Sections kept in Campaign.config for the apps that own them.
 CONFIG_SECTIONS = ["retention_days", "judging", "likes", "scoring", "awards", "wechat", "pushes"]
+
+
+def register_sections(*, campaign: dict | None = None, event: dict | None = None, event_kinds=()) -> None:
+    """Later apps add their own sections to the file from AppConfig.ready(), each typed by the app's
+    own model (fields.Typed), without campaigns importing them: e.g. reading adds the event kind
+    `reading` with its `reading:` section and the campaign's `points:`, `badges:` and `goal:`.
+    Campaign sections are kept in Campaign.config; event sections in Event.settings."""
+    for name, field in (campaign or {}).items():
+        CAMPAIGN.fields[name] = field
+        if name not in CONFIG_SECTIONS:
+            CONFIG_SECTIONS.append(name)
+    for name, field in (event or {}).items():
+        EVENT.fields[name] = field
+    for kind in event_kinds:
+        if kind not in EVENT_KINDS:
+            EVENT_KINDS.append(kind)
+            EVENT.fields["kind"].choices.append(kind)
+            EXTRA_EVENT_KINDS.add(kind)
+
+
+EXTRA_EVENT_KINDS: set[str] = set()  # kinds whose section is their own (no entries:/quiz:)
 # Keys of an event that are model columns; everything else of the event's section is Event.settings.
 EVENT_COLUMNS = ["slug", "kind", "title", "description", "age_groups"]

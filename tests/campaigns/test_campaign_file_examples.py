@@ -80,7 +80,8 @@ def test_wangluo_example_is_the_spring_festival_campaign(libraries):
     assert campaign.title == "网络书香过大年 2027" and campaign.lead_library.code == "NLC"
     assert campaign.branches.count() == Library.objects.count() == 459
     kinds = set(Event.objects.filter(campaign=campaign).values_list("kind", flat=True))
-    assert kinds == {"quiz", "recitation", "essay", "photo", "drawing", "video"}
+    assert kinds == {"quiz", "recitation", "essay", "photo", "drawing", "video", "reading"}
+    assert campaign.config["goal"]["minutes"] == 1_000_000 and campaign.config["points"]["streaks"]
     open_now = {stage.kind for stage in campaign_open_stages(campaign, DEMO_DAY)}
     assert "published" in open_now
     quiz = Event.objects.get(campaign=campaign, kind="quiz").settings["quiz"]

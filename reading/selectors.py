@@ -1,0 +1,197 @@
+"""Reads: a child's points, streaks and badges, the collective goal, and the figures for reports."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+
+from campaigns.models import Campaign, Child, Library, Registration
+from reading.config import BadgeRule, campaign_reading
+from reading.models import BadgeAward, Checkin, CheckinSession, PointsEntry, ReadingLog
+
+
+def reading_days(campaign: Campaign, child: Child) -> list[date]:
+    return sorted(set(ReadingLog.objects.filter(campaign=campaign, child=child, status=ReadingLog.Status.COUNTED)
+                      .values_list("day", flat=True)))
+
+
+def streak_ending(campaign: Campaign, child: Child, day: date) -> int:
+    """Consecutive days with a counted log, ending on `day`."""
+    days = set(reading_days(campaign, child))
+    n = 0
+    while day - timedelta(days=n) in days:
+        n += 1
+    return n
+
+
+def longest_streak(days: list[date]) -> int:
+    best = run = 0
+    previous = None
+    for d in sorted(days):
+        run = run + 1 if previous is not None and d - previous == timedelta(days=1) else 1
+        best = max(best, run)
+        previous = d
+    return best
+
+
+def child_stats(campaign: Campaign, child: Child) -> dict:
+    """What badge rules look at, from the ledger and the sources."""
+    from events.models import QuizAttempt
+    from submissions.models import Entry
+
+    ledger = PointsEntry.objects.filter(campaign=campaign, child=child)
+    totals = ledger.aggregate(points=Sum("points"), minutes=Sum("minutes"),
+                              logs=Count("id", filter=Q(source=PointsEntry.Source.READING)),
+                              checkins=Count("id", filter=Q(source=PointsEntry.Source.CHECKIN)))
+    days = reading_days(campaign, child)
+    events = set(ReadingLog.objects.filter(campaign=campaign, child=child, status=ReadingLog.Status.COUNTED)
+                 .values_list("event_id", flat=True))
+    events |= set(QuizAttempt.objects.filter(event__campaign=campaign, child=child, practice=False,
+                                             status__in=["finished", "expired"]).values_list("event_id", flat=True))
+    entries = Entry.objects.filter(event__campaign=campaign, child=child, status=Entry.Status.READY)
+    events |= set(entries.values_list("event_id", flat=True))
+    return {
+        "points": totals["points"] or 0, "minutes": totals["minutes"] or 0, "logs": totals["logs"] or 0,
+        "checkins": totals["checkins"] or 0, "longest_streak": longest_streak(days), "events": len(events),
+        "recited": entries.filter(event__kind="recitation").exists(),
+    }
+
+
+def badge_met(rule: BadgeRule, stats: dict) -> bool:
+    checks = [
+        (rule.first_log, stats["logs"] >= 1),
+        (rule.streak_days, stats["longest_streak"] >= (rule.streak_days or 0)),
+        (rule.minutes, stats["minutes"] >= (rule.minutes or 0)),
+        (rule.events, stats["events"] >= (rule.events or 0)),
+        (rule.recited, stats["recited"]),
+        (rule.checkins, stats["checkins"] >= (rule.checkins or 0)),
+        (rule.points, stats["points"] >= (rule.points or 0)),
+    ]
+    return all(ok for wanted, ok in checks if wanted)
+
+
+def child_summary(campaign: Campaign, child: Child, today: date) -> dict:
+    """The family's view: points, minutes, current and longest streak, badges with their titles."""
+    stats = child_stats(campaign, child)
+    days = reading_days(campaign, child)
+    current = 0
+    day_set = set(days)
+    start = today if today in day_set else today - timedelta(days=1)  # today not logged yet: yesterday's run
+    while start - timedelta(days=current) in day_set:
+        current += 1
+    declared = {b.key: b for b in campaign_reading(campaign).badges}
+    awards = list(BadgeAward.objects.filter(campaign=campaign, child=child).order_by("awarded_at"))
+    badges = [{"key": a.badge_key, "title": declared[a.badge_key].title if a.badge_key in declared else a.badge_key,
+               "description": declared[a.badge_key].description if a.badge_key in declared else "",
+               "awarded_at": a.awarded_at} for a in awards]
+    return {**stats, "current_streak": current, "badges": badges,
+            "logs_recent": list(ReadingLog.objects.filter(campaign=campaign, child=child)
+                                .select_related("event")[:10])}
+
+
+# --- the collective goal --------------------------------------------------------------------------
+
+
+def _ancestors(library_id: int, parents: dict[int, int | None]) -> list[int]:
+    chain, seen = [], set()
+    while library_id is not None and library_id not in seen:
+        chain.append(library_id)
+        seen.add(library_id)
+        library_id = parents.get(library_id)
+    return chain
+
+
+def goal_breakdown(campaign: Campaign) -> dict | None:
+    """Minutes read toward the campaign's goal, in total and for every library's subtree, with each
+    subtree's share of the goal by its number of participants. Cached per campaign; every credited
+    minute moves the version (reading.services.goal_changed), so a cached figure is never stale."""
+    goal = campaign_reading(campaign).goal
+    if goal is None:
+        return None
+    version = cache.get(f"reading:goal-version:{campaign.id}") or 0
+    key = f"reading:goal:{campaign.id}:{version}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    parents = dict(Library.objects.values_list("id", "parent_id"))
+    minutes_by: dict[int, int] = defaultdict(int)
+    for library_id, minutes in (PointsEntry.objects.filter(campaign=campaign, source=PointsEntry.Source.READING)
+                                .values("library_id").annotate(m=Sum("minutes")).values_list("library_id", "m")):
+        for lib in _ancestors(library_id, parents):
+            minutes_by[lib] += minutes or 0
+    people_by: dict[int, int] = defaultdict(int)
+    for library_id, n in (Registration.objects.filter(campaign=campaign).values("library_id")
+                          .annotate(n=Count("id")).values_list("library_id", "n")):
+        for lib in _ancestors(library_id, parents):
+            people_by[lib] += n
+    total_minutes = sum(m for lib, m in minutes_by.items() if parents.get(lib) is None)
+    total_people = sum(n for lib, n in people_by.items() if parents.get(lib) is None)
+    libraries = {}
+    for lib in set(minutes_by) | set(people_by):
+        share = goal.minutes * people_by[lib] / total_people if total_people else 0
+        libraries[lib] = {"minutes": minutes_by[lib], "participants": people_by[lib], "target": round(share)}
+    result = {"goal": goal.minutes, "title": goal.title, "minutes": total_minutes, "participants": total_people,
+              "percent": round(min(100.0, 100.0 * total_minutes / goal.minutes), 1), "libraries": libraries}
+    cache.set(key, result, 3600)
+    return result
+
+
+def goal_for_library(campaign: Campaign, library: Library | None) -> dict | None:
+    data = goal_breakdown(campaign)
+    if data is None:
+        return None
+    if library is None:
+        return {k: v for k, v in data.items() if k != "libraries"}
+    row = data["libraries"].get(library.id, {"minutes": 0, "participants": 0, "target": 0})
+    target = row["target"]
+    return {"goal": data["goal"], "title": data["title"], "minutes": row["minutes"], "participants": row["participants"],
+            "target": target, "percent": round(min(100.0, 100.0 * row["minutes"] / target), 1) if target else 0.0,
+            "library": library.name}
+
+
+# --- organizers -------------------------------------------------------------------------------------
+
+
+def flagged_logs(campaign: Campaign, libraries):
+    return (ReadingLog.objects.filter(campaign=campaign, status=ReadingLog.Status.FLAGGED, library__in=libraries)
+            .select_related("child", "library", "event").order_by("day", "id"))
+
+
+def checkin_sessions(campaign: Campaign, libraries):
+    return (CheckinSession.objects.filter(campaign=campaign, library__in=libraries)
+            .select_related("library").annotate(n=Count("checkins")).order_by("-starts_at"))
+
+
+def reading_figures(campaign: Campaign, libraries) -> dict:
+    """Reports: minutes, active readers, logs, streaks, check-ins, points and badges, by library and day."""
+    logs = ReadingLog.objects.filter(campaign=campaign, library__in=libraries)
+    counted = logs.filter(status=ReadingLog.Status.COUNTED)
+    by_day = list(counted.values("day").annotate(minutes=Sum("minutes"), readers=Count("child", distinct=True),
+                                                 logs=Count("id")).order_by("day"))
+    by_library = list(counted.values("library__code", "library__name")
+                      .annotate(minutes=Sum("minutes"), readers=Count("child", distinct=True), logs=Count("id"))
+                      .order_by("-minutes"))
+    ledger = PointsEntry.objects.filter(campaign=campaign, library__in=libraries)
+    points_by_source = dict(ledger.values("source").annotate(p=Sum("points")).values_list("source", "p"))
+    child_days: dict[int, list[date]] = defaultdict(list)
+    for child_id, day in counted.values_list("child_id", "day").distinct():
+        child_days[child_id].append(day)
+    streaks = [longest_streak(days) for days in child_days.values()]
+    sessions = list(CheckinSession.objects.filter(campaign=campaign, library__in=libraries)
+                    .annotate(n=Count("checkins")).values("id", "title", "library__name", "starts_at", "n")
+                    .order_by("starts_at"))
+    badges = dict(BadgeAward.objects.filter(campaign=campaign, child__in=counted.values("child"))
+                  .values("badge_key").annotate(n=Count("id")).values_list("badge_key", "n"))
+    return {
+        "minutes": counted.aggregate(s=Sum("minutes"))["s"] or 0,
+        "readers": counted.values("child").distinct().count(),
+        "logs": counted.count(), "flagged": logs.filter(status=ReadingLog.Status.FLAGGED).count(),
+        "by_day": by_day, "by_library": by_library, "points_by_source": points_by_source,
+        "longest_streak": max(streaks, default=0),
+        "streak_7_or_more": sum(1 for s in streaks if s >= 7),
+        "checkins": Checkin.objects.filter(session__campaign=campaign, session__library__in=libraries).count(),
+        "sessions": sessions, "badges": badges,
+    }
