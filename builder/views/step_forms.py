@@ -17,7 +17,7 @@ from events.scoring import points_for
 AGE_ROWS_EXTRA = 2
 OPTIONAL_TEXTS = {"title_en", "theme", "rules", "timezone"}
 KIND_LABELS = {"quiz": "答题 Quiz", "recitation": "诵读 Recitation", "essay": "征文 Essay", "photo": "摄影 Photo",
-               "drawing": "绘画 Drawing", "video": "微视频 Micro-video"}
+               "drawing": "绘画 Drawing", "video": "微视频 Micro-video", "reading": "阅读打卡 Reading check-in"}
 LEVEL_LABELS = dict(Library.Level.choices)
 STAGE_LABELS = dict(Stage.Kind.choices)
 
@@ -155,6 +155,8 @@ class EventsForm:
                 # A bank is required by the file; start from the first usable one (readiness flags a missing one).
                 banks = selectors.banks_for(campaign)
                 event["quiz"] = {"bank": banks[0]["bank"].slug if banks else "choose-a-bank", "questions": 10}
+            elif kind == "reading":
+                event["reading"] = {}  # the rules' defaults (reading/config.py) until the organizer sets them
             else:
                 event["entries"] = {"media": MEDIA_BY_KIND.get(kind, ["essay"])[:1]}
             events.append(event)
@@ -179,7 +181,11 @@ class EventForm:
                    "age_groups": data.get("age_groups") or [],
                    "opens": datetime_input((quiz or entries).get("opens")),
                    "closes": datetime_input((quiz or entries).get("closes"))}
-        if event.get("kind") == "quiz":
+        if event.get("kind") == "reading":
+            rules = event.get("reading") or {}
+            context.update({"reading": rules, "reading_list_text": "\n".join(
+                f"{b.get('title', '')} / {b.get('author', '')}".rstrip(" /") for b in rules.get("reading_list") or [])})
+        elif event.get("kind") == "quiz":
             draws = list(quiz.get("draw") or [])
             context.update({
                 "quiz": quiz, "banks": selectors.banks_for(campaign), "draw_rows": draws + [{}] * 3,
@@ -205,7 +211,16 @@ class EventForm:
             event.pop("description")
         event["age_groups"] = _keep_order(event.get("age_groups"), post.getlist("age_group"))
         window = {"opens": datetime_field(post.get("opens")), "closes": datetime_field(post.get("closes"))}
-        if event.get("kind") == "quiz":
+        if event.get("kind") == "reading":
+            books = []
+            for line in post.get("reading_list", "").splitlines():
+                title, _, author = line.partition("/")
+                if title.strip():
+                    books.append(_clean({"title": title.strip(), "author": author.strip()}))
+            event["reading"] = _clean({key: number(post.get(key)) for key in (
+                "max_minutes_per_log", "max_logs_per_day", "backdate_days", "photo_required_over_minutes",
+                "night_flag_minutes")}) | ({"reading_list": books} if books else {})
+        elif event.get("kind") == "quiz":
             quiz = event.get("quiz") or {}
             draws = []
             for i in range(int(post.get("draw_rows") or 0)):
