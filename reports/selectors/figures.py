@@ -14,22 +14,15 @@ from django.utils import timezone
 
 from campaigns.models import Campaign, CampaignLibrary, Library, OrganizerRole, Registration, Stage
 from campaigns.selectors import campaign_open_stages
-from events.models import Event
+from events.models import Event, LiveSession, QuizAttempt, QuizResult
+from judging.models import Like
 from reports.selectors.labels import LEVELS
 from reports.selectors.scope import Scope, scoped_to
 from reports.selectors.sections import award_figures, entries_by_media, event_figures, judging_figures, quiz_figures
-from reports.selectors.sources import (
-    attempt_model,
-    entry_model,
-    follower_model,
-    has_field,
-    like_model,
-    live_entries,
-    migrated_model,
-    quiz_result_model,
-    sources_available,
-)
+from reports.selectors.sources import live_entries, sources_available
 from reports.selectors.tally import fetch, tally_people, tally_source
+from submissions.models import Entry
+from wechat.models import Follower
 
 TOP_N = 20
 
@@ -109,39 +102,24 @@ def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
     i_lib, i_child = names["library_id"], names["child_id"]
     triples.extend((row[i_lib], row[i_child], None) for row in rows)
 
-    Entry = entry_model()
-    entries = None
-    if Entry is not None:
-        entries = scoped_to(live_entries(Entry.objects.filter(event_id__in=event_ids)), scope, "library_id", in_scope)
+    entries = scoped_to(live_entries(Entry.objects.filter(event_id__in=event_ids)), scope, "library_id", in_scope)
     ent = tally_people(entries, triples, event_field="event_id", day=TruncDate("created_at", tzinfo=tz),
                         extra=Q(status="ready"))
 
-    Attempt = attempt_model()
-    attempts = None
-    if Attempt is not None:
-        attempts = scoped_to(Attempt.objects.filter(event_id__in=event_ids, practice=False), scope, "library_id", in_scope)
-    att_day_expr = F("local_date") if Attempt and has_field(Attempt, "local_date") else TruncDate("started_at", tzinfo=tz)
-    att = tally_source(attempts, library_field="library_id", day=att_day_expr, event_field="event_id", extra=~Q(status="open"))
+    attempts = scoped_to(QuizAttempt.objects.filter(event_id__in=event_ids, practice=False), scope, "library_id",
+                         in_scope)
+    att = tally_source(attempts, library_field="library_id", day=F("local_date"), event_field="event_id",
+                       extra=~Q(status=QuizAttempt.Status.OPEN))
     # Quiz participants: a child with a result (a finished paper) in that quiz — one row per child
-    # and quiz, far fewer than the attempts; without the results table, the attempts themselves.
-    QuizResult = quiz_result_model()
-    if attempts is not None and QuizResult is not None:
-        results = scoped_to(QuizResult.objects.filter(event_id__in=event_ids), scope, "library_id", in_scope)
-        names, rows = fetch(results.values("library_id", "child_id", "event_id").order_by())
-        order = [names["library_id"], names["child_id"], names["event_id"]]
-        triples.extend((row[order[0]], row[order[1]], row[order[2]]) for row in rows)
-    elif attempts is not None:
-        tally_people(attempts, triples, event_field="event_id", day=att_day_expr, day_separately=True)
+    # and quiz, far fewer than the attempts.
+    results = scoped_to(QuizResult.objects.filter(event_id__in=event_ids), scope, "library_id", in_scope)
+    names, rows = fetch(results.values("library_id", "child_id", "event_id").order_by())
+    order = [names["library_id"], names["child_id"], names["event_id"]]
+    triples.extend((row[order[0]], row[order[1]], row[order[2]]) for row in rows)
 
-    Like = like_model()
-    likes = None
-    if Like is not None:
-        likes = Like.objects.filter(entry__event_id__in=event_ids)
-        if has_field(Like, "voided"):
-            likes = likes.filter(voided=False)
-        likes = scoped_to(likes, scope, "entry__library_id", in_scope)
-    like_day_expr = F("day") if Like and has_field(Like, "day") else TruncDate("created_at", tzinfo=tz)
-    like = tally_source(likes, library_field="entry__library_id", day=like_day_expr, event_field="entry__event_id")
+    likes = scoped_to(Like.objects.filter(entry__event_id__in=event_ids, voided=False), scope, "entry__library_id",
+                      in_scope)
+    like = tally_source(likes, library_field="entry__library_id", day=F("day"), event_field="entry__event_id")
 
     reg_lib, reg_day, reg_total = reg.per_library, reg.per_day, reg.total
     ent_lib, ent_day, ent_total = ent.per_library, ent.per_day, ent.total
@@ -164,15 +142,13 @@ def _campaign_figures(scope: Scope, *, at: datetime | None) -> dict:
 
     # Followers gained during the campaign, by attributed library.
     followers_lib: Counter = Counter()
-    Follower = follower_model()
-    if Follower is not None:
-        start, end = campaign_window(campaign)
-        fq = Follower.objects.filter(library_id__in=in_scope, subscribed_at__isnull=False)
-        if start:
-            fq = fq.filter(subscribed_at__gte=start)
-        if end:
-            fq = fq.filter(subscribed_at__lt=end)
-        followers_lib.update(dict(fq.values_list("library_id").annotate(n=Count("pk")).order_by()))
+    start, end = campaign_window(campaign)
+    fq = Follower.objects.filter(library_id__in=in_scope, subscribed_at__isnull=False)
+    if start:
+        fq = fq.filter(subscribed_at__gte=start)
+    if end:
+        fq = fq.filter(subscribed_at__lt=end)
+    followers_lib.update(dict(fq.values_list("library_id").annotate(n=Count("pk")).order_by()))
 
     awards = award_figures(scope, in_scope, libs)
     awards_lib: Counter = Counter()
@@ -308,11 +284,9 @@ def _libraries_running_events(campaign: Campaign, in_scope: set[int], libs: dict
     running = set()
     if Event.objects.filter(campaign=campaign).exists() and campaign.lead_library_id in in_scope:
         running.add(campaign.lead_library_id)
-    LiveSession = migrated_model("events", "LiveSession")
-    if LiveSession is not None and has_field(LiveSession, "host"):
-        hosts = LiveSession.objects.filter(event__campaign=campaign).values_list("host_id", flat=True).distinct()
-        host_libs = OrganizerRole.objects.filter(user_id__in=hosts).values_list("library_id", flat=True)
-        running.update(pk for pk in host_libs if pk in in_scope)
+    hosts = LiveSession.objects.filter(event__campaign=campaign).values_list("host_id", flat=True).distinct()
+    host_libs = OrganizerRole.objects.filter(user_id__in=hosts).values_list("library_id", flat=True)
+    running.update(pk for pk in host_libs if pk in in_scope)
     return running
 
 

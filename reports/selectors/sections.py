@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 
 from django.db.models import Avg, Count, Max, Min, Q, QuerySet
 
-from events.models import Event
+from events.models import Event, QuizResult
+from judging.models import Assignment, Result, Round
 from reports.selectors.labels import MEDIA_LABEL
 from reports.selectors.scope import Scope, scoped_to
-from reports.selectors.sources import attempt_model, migrated_model, quiz_result_model
 from reports.selectors.tally import Tally
 
 
@@ -57,12 +57,9 @@ def _median(qs: QuerySet, n: int) -> float | None:
 
 def quiz_figures(scope: Scope, in_scope: set[int], att: Tally) -> list[dict]:
     """Per quiz event: sittings, finishers, and the best-score results (nicknames only)."""
-    Result = quiz_result_model()
-    if attempt_model() is None or Result is None:
-        return []
     out = []
     for event in Event.objects.filter(campaign=scope.campaign, kind="quiz").order_by("position", "id"):
-        results = scoped_to(Result.objects.filter(event=event), scope, "library_id", in_scope)
+        results = scoped_to(QuizResult.objects.filter(event=event), scope, "library_id", in_scope)
         stats = results.aggregate(n=Count("pk"), avg=Avg("score"), top=Max("score"), low=Min("score"),
                                   completed=Count("pk", filter=Q(completed=True)))
         top = [
@@ -87,10 +84,6 @@ def quiz_figures(scope: Scope, in_scope: set[int], att: Tally) -> list[dict]:
 
 def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
     """Judging progress per round: assignments submitted of those due, entries, judges, open appeals."""
-    Round = migrated_model("judging", "Round")
-    Assignment = migrated_model("judging", "Assignment")
-    if Round is None or Assignment is None:
-        return {"available": False, "rounds": []}
     rounds = []
     for rnd in Round.objects.filter(campaign=scope.campaign).select_related("event").order_by("position", "id"):
         qs = Assignment.objects.filter(round=rnd).exclude(state="withdrawn")
@@ -98,15 +91,12 @@ def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
             qs = qs.filter(entry__library_id__in=in_scope)
         agg = qs.aggregate(n=Count("pk"), done=Count("pk", filter=Q(state="submitted")),
                            entries=Count("entry_id", distinct=True), judges=Count("judge_id", distinct=True))
-        results = {"results": 0, "advanced": 0, "awarded": 0, "average_final": None}
-        Result = migrated_model("judging", "Result")
-        if Result is not None:
-            rq = Result.objects.filter(round=rnd)
-            if scope.library is not None:
-                rq = rq.filter(entry__library_id__in=in_scope)
-            r = rq.aggregate(results=Count("pk"), advanced=Count("pk", filter=Q(advanced=True)),
-                             awarded=Count("pk", filter=~Q(award_key="")), average_final=Avg("final_score"))
-            results = {**r, "average_final": round(r["average_final"], 2) if r["average_final"] is not None else None}
+        rq = Result.objects.filter(round=rnd)
+        if scope.library is not None:
+            rq = rq.filter(entry__library_id__in=in_scope)
+        r = rq.aggregate(results=Count("pk"), advanced=Count("pk", filter=Q(advanced=True)),
+                         awarded=Count("pk", filter=~Q(award_key="")), average_final=Avg("final_score"))
+        results = {**r, "average_final": round(r["average_final"], 2) if r["average_final"] is not None else None}
         rounds.append({
             "key": rnd.key, "title": rnd.title, "event": rnd.event.slug, "scope": rnd.scope,
             "status": rnd.status, "status_label": str(rnd.get_status_display()),
@@ -122,9 +112,6 @@ def judging_figures(scope: Scope, in_scope: set[int]) -> dict:
 
 def award_figures(scope: Scope, in_scope: set[int], libs: dict) -> dict:
     """Awards given (judging results carrying an award), per tier and per library."""
-    Result = migrated_model("judging", "Result")
-    if Result is None:
-        return {"available": False, "tiers": [], "winners": []}
     qs = Result.objects.filter(round__campaign=scope.campaign).exclude(award_key="")
     qs = scoped_to(qs, scope, "entry__library_id", in_scope)
     winners, tiers = [], Counter()
