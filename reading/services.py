@@ -252,13 +252,27 @@ def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
     return made
 
 
+def campaign_recompute(*, campaign: Campaign) -> dict:
+    """Re-derive every child's points totals and badges for the campaign from the ledger, set-based:
+    a few aggregate queries (selectors.campaign_child_stats), the rules evaluated in Python, and the
+    missing awards inserted in one bulk statement (the unique constraint skips those that exist). Used
+    after a rule change and by `manage.py reading_recompute`; idempotent, audited."""
+    stats = selectors.campaign_child_stats(campaign)
+    badges = campaign_reading(campaign).badges
+    have = set(BadgeAward.objects.filter(campaign=campaign).values_list("child_id", "badge_key"))
+    missing = [BadgeAward(campaign=campaign, child_id=child_id, badge_key=badge.key)
+               for child_id, row in stats.items() for badge in badges
+               if (child_id, badge.key) not in have and selectors.badge_met(badge.rule, row)]
+    BadgeAward.objects.bulk_create(missing, batch_size=5000, ignore_conflicts=True)
+    figures = {"children": len(stats), "points": sum(r["points"] for r in stats.values()),
+               "minutes": sum(r["minutes"] for r in stats.values()), "badges_awarded": len(missing)}
+    audit_record(action="reading.recomputed", obj=campaign, actor=None, campaign=campaign, **figures)
+    return {**figures, "stats": stats}
+
+
 def badges_recompute(*, campaign: Campaign) -> int:
     """Re-derive every child's badges for the campaign from the ledger (after a rule change)."""
-    made = 0
-    child_ids = PointsEntry.objects.filter(campaign=campaign).values_list("child_id", flat=True).distinct()
-    for child in Child.objects.filter(id__in=child_ids):
-        made += len(badges_evaluate(campaign=campaign, child=child))
-    return made
+    return campaign_recompute(campaign=campaign)["badges_awarded"]
 
 
 # --- offline check-ins -----------------------------------------------------------------------------

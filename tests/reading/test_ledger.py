@@ -161,3 +161,41 @@ def test_quiz_entries_and_likes_feed_the_ledger_once(reading_world, django_captu
             Like.objects.create(entry=entry, voter_hash=f"v{n}", day=at().date())
     assert points(w, source="like") == 3  # the daily cap of like points
     assert "two-events" in set(BadgeAward.objects.filter(child=w["xm"]).values_list("badge_key", flat=True))
+
+
+def test_the_set_based_recompute_equals_the_incremental_figures_and_restores_badges(reading_world, organizer):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    w = reading_world
+    now = timezone.now()
+    session = services.checkin_session_create(
+        campaign=w["campaign"], library=w["lib"]["C-HN-CS"], actor=organizer(w["lib"]["C-HN-CS"]), title="新春书展",
+        starts_at=now - timedelta(hours=1), ends_at=now + timedelta(hours=1))
+    for day in (-2, -1, 0):  # a three-day streak for 小明 (bonus and streak badge)
+        log(w, minutes=40, day_offset=day)
+    log(w, child="xh", minutes=15)
+    services.checkin_scan(session=session, code=services.checkin_code(session), child=w["xh"], actor=w["guardian"])
+    children = (w["xm"], w["xh"])
+    incremental = {c.id: selectors.child_stats(w["campaign"], c) for c in children}
+    awarded = set(BadgeAward.objects.values_list("child_id", "badge_key"))
+    assert (w["xm"].id, "streak-3") in awarded and (w["xh"].id, "visitor") in awarded
+
+    stats = selectors.campaign_child_stats(w["campaign"])
+    assert {k: stats[k] for k in incremental} == incremental
+    BadgeAward.objects.filter(badge_key__in=["streak-3", "visitor"]).delete()
+    out = io.StringIO()
+    call_command("reading_recompute", w["campaign"].slug, stdout=out)
+    assert set(BadgeAward.objects.values_list("child_id", "badge_key")) == awarded
+    assert "badges awarded 2" in out.getvalue()
+    # Run again: nothing new, the totals unchanged.
+    again = services.campaign_recompute(campaign=w["campaign"])
+    assert again["badges_awarded"] == 0
+    assert again["points"] == PointsEntry.objects.aggregate(s=Sum("points"))["s"]
+
+
+def test_recompute_names_a_missing_campaign_in_both_languages(db):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="没有代号为 nope 的活动 / no campaign"):
+        call_command("reading_recompute", "nope")
