@@ -7,8 +7,9 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
-import qrcode
 from PIL import Image, ImageDraw, ImageFont
+
+from config.qr import qr_image
 
 WIDTH, HEIGHT = 750, 1334
 RED, GOLD, INK, PAPER = (139, 26, 26), (201, 151, 43), (34, 34, 34), (251, 246, 236)
@@ -47,7 +48,7 @@ def badge_poster(*, campaign_title: str, badge_title: str, badge_description: st
     if badge_description:
         y = _centred(draw, y, badge_description, 30, INK)
     y = _centred(draw, y + 10, library, 32, RED)
-    qr = qrcode.make(url, box_size=8, border=2).convert("RGB").resize((300, 300), Image.NEAREST)
+    qr = qr_image(url, 300)
     image.paste(qr, ((WIDTH - 300) // 2, 940))
     _centred(draw, 1255, "扫码一起读书 Scan to read with us", 28, INK)
     out = io.BytesIO()
