@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from wechatpy.replies import TextReply
 
+from config.client_ip import client_ip
 from wechat import crypto, handlers
 from wechat.services.inbound import inbound_drain_soon, inbound_record
 
@@ -51,7 +52,7 @@ def callback(request: HttpRequest) -> HttpResponse:
     params = request.GET
     token = settings.WECHAT_TOKEN
     if not crypto.signature_valid(token, params.get("signature", ""), params.get("timestamp", ""), params.get("nonce", "")):
-        log.warning("wechat callback: bad signature from %s", request.META.get("REMOTE_ADDR"))
+        log.warning("wechat callback: bad signature from %s", client_ip(request))
         return _text("invalid signature", 403)
     if request.method == "GET":
         return _text(params.get("echostr", ""))
