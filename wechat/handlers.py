@@ -93,7 +93,20 @@ def action_reply(action: str, campaign, openid: str) -> str:
         return f"点此登录 Log in: {a(login_link(openid, '/family/'), '登录 Log in')}"
     if action == "my_entries":
         return my_entries_reply(selectors.follower_user_id(openid), openid)
+    if action == "reading":
+        return reading_reply(openid)
     return help_text(campaign)
+
+
+def reading_reply(openid: str) -> str:
+    """打卡: a link to the reading log of each campaign open today for the follower's library."""
+    events = selectors.reading_events_open_today(openid)
+    if not events:
+        return "今天没有开放的阅读打卡活动。\nNo reading check-in is open today."
+    lines = ["阅读打卡 Log today's reading:"]
+    for event in events[:5]:
+        lines.append(f"「{event.campaign.title}」{a(links.reading_log_url(event), event.title)}")
+    return "\n".join(lines)
 
 
 def my_entries_reply(user_id: int | None, openid: str) -> str:

@@ -42,3 +42,7 @@ def my_entries_url() -> str:
 
 def entry_url(entry_id: int) -> str:
     return _first([("submissions:entry", {"entry_id": entry_id})], f"/entries/{entry_id}/")
+
+
+def reading_log_url(event) -> str:
+    return _first([("reading:log", {"event_id": event.id})], f"/reading/e/{event.id}/")

@@ -11,10 +11,13 @@ from campaigns.selectors import campaign_stage_is_open
 from events.models import Event
 from wechat.models import Follower, Push
 
-DEFAULT_KEYWORDS = {"答题": "quiz", "报名": "register", "我的作品": "my_entries", "作品": "my_entries"}
+DEFAULT_KEYWORDS = {"答题": "quiz", "报名": "register", "我的作品": "my_entries", "作品": "my_entries",
+                    "打卡": "reading"}
+# 打卡 opens the reading log in every campaign, even one whose file lists its own keywords without it.
+BUILT_IN_KEYWORDS = {"打卡": "reading", "阅读打卡": "reading"}
 DEFAULT_MENU = {
     "MY_ENTRIES": "my_entries", "QUIZ": "quiz", "REGISTER": "register", "CAMPAIGN_SIGNUP": "register",
-    "CAMPAIGN": "campaign", "LOGIN": "login",
+    "CAMPAIGN": "campaign", "LOGIN": "login", "READING": "reading",
 }
 LIVE_STAGES = {"published", "entries_open", "likes_open", "judging", "publicity", "results"}
 
@@ -103,6 +106,8 @@ def keyword_action(text: str, at=None) -> tuple[Campaign, str] | None:
         for keyword, action in campaign_keywords(campaign).items():
             if text.startswith(keyword):
                 return campaign, action
+    if text in BUILT_IN_KEYWORDS:
+        return (campaigns[0] if campaigns else None), BUILT_IN_KEYWORDS[text]
     return None
 
 
@@ -115,6 +120,25 @@ def menu_action(key: str, at=None) -> tuple[Campaign | None, str] | None:
     if key in DEFAULT_MENU:
         return (campaigns[0] if campaigns else None), DEFAULT_MENU[key]
     return None
+
+
+def reading_events_open_today(openid: str, at=None) -> list[Event]:
+    """The reading events (阅读打卡) a follower can log in today: live campaigns whose entries stage is
+    open, taking part through the follower's library or one above it (the library they followed
+    through, else their children's). A follower with no known library sees every open one."""
+    moment = at or timezone.now()
+    campaigns = [c for c in active_campaigns(at) if campaign_stage_is_open(c, "entries_open", moment)]
+    if not campaigns:
+        return []
+    follower = Follower.objects.filter(openid=openid).values("library__path", "user_id").first() or {}
+    paths = [follower["library__path"]] if follower.get("library__path") else []
+    if not paths and follower.get("user_id"):
+        paths = list(Child.objects.filter(guardian_id=follower["user_id"]).values_list("library__path", flat=True))
+    events = Event.objects.filter(campaign__in=campaigns, kind="reading").select_related("campaign")
+    if paths:
+        codes = {code for path in paths for code in path.strip("/").split("/") if code}
+        events = events.filter(campaign__libraries__code__in=codes).distinct()
+    return list(events.order_by("-campaign__created_at", "position", "id"))
 
 
 def campaign_quiz_event(campaign: Campaign) -> Event | None:

@@ -26,7 +26,7 @@ MEDIA = ["audio", "image", "essay", "video"]
 CHANNELS = ["web", "wechat_voice"]
 CONSENT_PURPOSES = ["judging", "gallery", "publish_name"]
 SCOPES = ["library", "city", "province", "national"]
-WECHAT_ACTIONS = ["quiz", "register", "my_entries", "campaign", "login"]
+WECHAT_ACTIONS = ["quiz", "register", "my_entries", "campaign", "login", "reading"]
 TIE_BREAKS = ["priority_criterion", "head_to_head", "chief", "calibrated", "trimmed_mean", "raw_mean", "likes"]
 
 # Which media each kind of event may accept, and which limits apply to which media.

@@ -8,7 +8,8 @@ from wechat.client import WeChatAPIError
 from wechat.errors import explain
 from wechat.selectors import DEFAULT_MENU, campaign_menu
 
-LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", "campaign": "活动", "login": "登录"}
+LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", "campaign": "活动", "login": "登录",
+          "reading": "阅读打卡"}
 
 
 def menu_buttons(campaign: Campaign) -> list[dict]:
