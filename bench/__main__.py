@@ -23,6 +23,8 @@ BENCHMARKS = {
     "report_scale": "the full report over 1.3M participations ÷ a plain count(*) (pg)",
     "visit_counting": "page throughput with visit counting on ÷ off",
     "families": "public and family pages ÷ a trivial view, queries per page",
+    "reading": "logging a reading ÷ the WSGI floor, p99 at 64 in flight; recompute of 1M ledger rows ÷ a plain "
+               "SUM; the collective-goal breakdown for 450 libraries (pg)",
 }
 # Entries that run another benchmark's module with options.
 COMMANDS = {"quiz_burst_pg": ["bench.quiz_burst", "--postgres"],
