@@ -89,7 +89,9 @@ def scope_summary(scope: Scope, *, at: datetime | None = None) -> dict:
     if summary is None:
         figures = campaign_figures(scope, at=at)
         summary = {"stage": figures["campaign"]["stage"], "scope": figures["scope"], "headline": figures["headline"],
-                   "peak": figures["peak"], "generated_at": figures["generated_at"]}
+                   "peak": figures["peak"], "generated_at": figures["generated_at"],
+                   # A reading event (阅读打卡): the dashboard links its report and review desk.
+                   "reading": any(event["kind"] == "reading" for event in figures["events"])}
         if at is None:
             cache.set(key, summary, DASHBOARD_SECONDS)
     return summary

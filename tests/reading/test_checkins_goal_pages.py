@@ -142,3 +142,17 @@ def test_the_check_in_pages(client, reading_world, session):
     assert "签到成功" in resp.content.decode()
     stale = reverse("reading:checkin", args=[s.id, "0123456789ab"])
     assert "已过期" in client.get(stale).content.decode()
+
+
+def test_the_organizer_dashboard_links_the_reading_report_and_desk_only_for_reading_campaigns(
+        client, reading_world, organizer):
+    from campaigns.models import Campaign, CampaignLibrary
+
+    w = reading_world
+    plain = Campaign.objects.create(slug="no-reading", title="只有答题", lead_library=w["lib"]["NLC"])
+    CampaignLibrary.objects.create(campaign=plain, library=w["lib"]["C-HN-CS"])
+    client.force_login(organizer(w["lib"]["C-HN-CS"]))
+    html = client.get(reverse("reports:dashboard")).content.decode()
+    assert reverse("reading:report", args=[w["campaign"].slug]) in html
+    assert reverse("reading:manage", args=[w["campaign"].slug]) in html
+    assert reverse("reading:report", args=["no-reading"]) not in html and "只有答题" in html
