@@ -1,14 +1,35 @@
-"""Demo data of the builder: a draft campaign for org-hn to continue in the browser (basics, schedule and
-participation done; events, judging and publishing left to do). Idempotent: an existing draft is left alone."""
+"""Demo data of the builder: the two example campaigns, loaded from their files (idempotent), the demo family
+taking part in them, and a draft campaign for org-hn to continue in the browser (basics, schedule and
+participation done; events, judging and publishing left to do; an existing draft is left alone)."""
+
+from django.conf import settings
+from django.db import transaction
 
 from builder import services
+from builder.campaign_file import campaign_file_load
+from campaigns import family_demo
 from campaigns.models import Campaign, Library, User
 
+EXAMPLES = settings.BASE_DIR / "builder" / "examples"
+EXAMPLE_CAMPAIGNS = ["wangluo-shuxiang-2027.yaml", "tongyin-2027.yaml"]
 DRAFT_SLUG = "hn-summer-2028"
 DRAFT_TITLE = "2028 湖南暑期阅读答题"
 
 
 def load(stdout) -> None:
+    _examples(stdout)
+    _draft(stdout)
+
+
+@transaction.atomic
+def _examples(stdout) -> None:
+    for name in EXAMPLE_CAMPAIGNS:  # idempotent: a second load changes nothing
+        result = campaign_file_load(text=(EXAMPLES / name).read_text(encoding="utf-8"))
+        stdout.write(f"活动 Campaign {result.campaign.slug}: {'; '.join(result.changes) or 'unchanged'}")
+    family_demo.load(stdout)
+
+
+def _draft(stdout) -> None:
     if Campaign.objects.filter(slug=DRAFT_SLUG).exists():
         stdout.write(f"草稿 Draft {DRAFT_SLUG}: unchanged")
         return

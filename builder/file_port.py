@@ -4,7 +4,7 @@ The builder edits a campaign as its file form — the dict a campaign file holds
 in the campaign's zone — so the same rules as `loadcampaign` judge every step. Everything the builder needs
 from the campaign-file package passes through here."""
 
-from campaigns.campaign_file import (
+from builder.campaign_file import (
     CampaignFileError,
     Issue,
     LoadResult,
@@ -15,21 +15,15 @@ from campaigns.campaign_file import (
     campaign_file_validate,
     decode,
 )
-from campaigns.campaign_file.catalog import Catalog, poem_catalogue
-from campaigns.campaign_file.fields import format_datetime
-from campaigns.campaign_file.issues import path_text
-from campaigns.campaign_file.poems import poems_import
-from campaigns.campaign_file.schema import (
-    CHANNELS,
-    CONSENT_PURPOSES,
-    EVENT_KINDS,
-    LIBRARY_LEVELS,
-    MEDIA_BY_KIND,
-    STAGE_KINDS,
-)
-from campaigns.campaign_file.structure import check_edit_allowed
-from campaigns.campaign_file.yaml_io import dump, parse
+from builder.campaign_file.catalog import Catalog, poem_catalogue
+from builder.campaign_file.issues import path_text
+from builder.campaign_file.poems import poems_import
+from builder.campaign_file.structure import check_edit_allowed
+from builder.campaign_file.yaml_io import dump, parse
 from campaigns.models import Campaign
+from campaigns.sections import LIBRARY_LEVELS, STAGE_KINDS
+from campaigns.typed import format_datetime
+from events.sections import CHANNELS, CONSENT_PURPOSES, EVENT_KINDS, MEDIA_BY_KIND
 
 __all__ = [
     "CHANNELS", "CONSENT_PURPOSES", "EVENT_KINDS", "LIBRARY_LEVELS", "MEDIA_BY_KIND", "STAGE_KINDS",

@@ -18,7 +18,7 @@ from campaigns.models import Campaign, Library, User
 from campaigns.selectors import organizer_roots, subtree_q, user_can_manage_campaign
 from config.errors import UserFacingError
 
-EXAMPLES_DIR = Path(settings.BASE_DIR) / "campaigns" / "examples"
+EXAMPLES_DIR = Path(settings.BASE_DIR) / "builder" / "examples"
 # The templates 新建活动 offers besides cloning: a blank campaign and the two shipped examples.
 TEMPLATES = {
     "blank": ("空白活动", "Blank campaign", None),

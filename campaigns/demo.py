@@ -1,18 +1,14 @@
-"""Demo data of the lowest layer: the library tree, the example campaigns, organizers and a family."""
-
-from pathlib import Path
+"""Demo data of the lowest layer: the library tree, organizers and a family (builder/demo.py loads the
+example campaigns and registers the family's children)."""
 
 from django.conf import settings
 from django.db import transaction
 
-from campaigns import family_demo
-from campaigns.campaign_file import campaign_file_load
 from campaigns.library_import import libraries_import
 from campaigns.models import Child, ConsentRecord, Library, OrganizerRole, User
 from config.demo_accounts import DEMO_PASSWORD
 
 LIBRARIES_CSV = settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"
-EXAMPLE_CAMPAIGNS = ["wangluo-shuxiang-2027.yaml", "tongyin-2027.yaml"]
 ORGANIZERS = {"org-nlc": "NLC", "org-hn": "P-HN", "org-hn-cs": "C-HN-CS", "org-hn-csx": "X-HN-CSX", "org-he": "P-HE"}
 
 
@@ -27,9 +23,6 @@ def _user(username: str, **fields) -> User:
 @transaction.atomic
 def load(stdout) -> None:
     libraries_import(path=LIBRARIES_CSV)
-    for name in EXAMPLE_CAMPAIGNS:  # idempotent: a second load changes nothing
-        result = campaign_file_load(text=(LIBRARIES_CSV.parent / name).read_text(encoding="utf-8"))
-        stdout.write(f"活动 Campaign {result.campaign.slug}: {'; '.join(result.changes) or 'unchanged'}")
     admin = _user("admin", is_staff=True, is_superuser=True, display_name="平台管理员")
     if not admin.is_superuser:
         User.objects.filter(pk=admin.pk).update(is_superuser=True, is_staff=True)
@@ -47,8 +40,3 @@ def load(stdout) -> None:
                 ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="2026-11",
                                              recorded_by=guardian)
     stdout.write(f"图书馆 Libraries: {Library.objects.count()}; 组织者 organizers: {len(ORGANIZERS)}")
-    family_demo.load(stdout)
-
-
-def examples_dir() -> Path:
-    return settings.BASE_DIR / "campaigns" / "examples"

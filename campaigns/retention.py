@@ -24,7 +24,7 @@ from campaigns.audit import audit_record
 from campaigns.models import Campaign, Stage
 
 DEFAULT_RETENTION_DAYS = 365
-MIN_RETENTION_DAYS = 30  # the campaign file refuses less (campaigns/campaign_file/schema.py)
+MIN_RETENTION_DAYS = 30  # the campaign file refuses less (campaigns/sections.py)
 
 Purger = Callable[[Campaign], dict]
 _purgers: dict[str, Purger] = {}

@@ -21,7 +21,7 @@ class FormulaError(UserFacingError):
 def _bad(formula: str, what: str) -> FormulaError:
     return FormulaError(
         "formula", f"总分公式 “{formula}” 不合法：{what}。只能使用数字、+ - * / 、括号以及 panel、likes",
-        f"the final formula {formula!r} is not allowed: {what}. Use only numbers, + - * /, brackets, panel and likes",
+        f"the final formula {formula!r} is not allowed: {what}; it may only use numbers, + - * /, brackets, panel and likes",
     )
 
 
@@ -70,5 +70,10 @@ def evaluate(formula: str, **values: float) -> float:
     return ev(tree)
 
 
+def names(formula: str) -> set[str]:
+    """The names a formula uses (raises FormulaError when it is not a valid formula)."""
+    return {n.id for n in ast.walk(parse(formula)) if isinstance(n, ast.Name)}
+
+
 def uses_likes(formula: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == "likes" for n in ast.walk(parse(formula)))
+    return "likes" in names(formula)

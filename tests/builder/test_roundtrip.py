@@ -35,7 +35,7 @@ def submit_first_form(client, url: str):
 @pytest.mark.parametrize("slug", EXAMPLES)
 def test_example_opens_in_the_builder_and_saves_back_unchanged(client, tree, slug):
     poems_import()
-    text = (settings.BASE_DIR / "campaigns" / "examples" / f"{slug}.yaml").read_text(encoding="utf-8")
+    text = (settings.BASE_DIR / "builder" / "examples" / f"{slug}.yaml").read_text(encoding="utf-8")
     file_port.load_text(text)
     campaign = Campaign.objects.get(slug=slug)
     before = file_port.export_text(campaign)

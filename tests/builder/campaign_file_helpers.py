@@ -7,7 +7,7 @@ from django.conf import settings
 
 from campaigns.models import AgeGroup, Campaign, CampaignLibrary, Stage
 
-EXAMPLES = settings.BASE_DIR / "campaigns" / "examples"
+EXAMPLES = settings.BASE_DIR / "builder" / "examples"
 EXAMPLE_FILES = {"wangluo-shuxiang-2027": "wangluo-shuxiang-2027.yaml", "tongyin-2027": "tongyin-2027.yaml"}
 
 MINIMAL = dedent("""\

@@ -5,12 +5,12 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 
-from campaigns.campaign_file import CampaignFileError, campaign_clone, campaign_export, campaign_file_load
+from builder.campaign_file import CampaignFileError, campaign_clone, campaign_export, campaign_file_load
 from campaigns.entry_counters import campaign_entry_count, register_entry_counter, unregister_entry_counter
 from campaigns.models import AuditEvent, Campaign, Child, Library, User
 from config.errors import UserFacingError
 from events.models import Event
-from tests.campaigns.campaign_file_helpers import MINIMAL, line_of, small_tree, snapshot  # noqa: F401 (fixture)
+from tests.builder.campaign_file_helpers import MINIMAL, line_of, small_tree, snapshot  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_tree")]
 

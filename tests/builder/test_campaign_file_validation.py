@@ -6,10 +6,10 @@ from textwrap import dedent, indent
 import pytest
 from django.core.management import CommandError, call_command
 
-from campaigns.campaign_file import CampaignFileError, campaign_file_load, campaign_file_validate
+from builder.campaign_file import CampaignFileError, campaign_file_load, campaign_file_validate
 from campaigns.models import Campaign, CampaignLibrary, Stage
 from events.models import Event, Poem
-from tests.campaigns.campaign_file_helpers import MINIMAL, line_of, small_tree  # noqa: F401 (fixture)
+from tests.builder.campaign_file_helpers import MINIMAL, line_of, small_tree  # noqa: F401 (fixture)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("small_tree")]
 

@@ -1,19 +1,19 @@
 """The two example campaigns: they load, export, load back to an identical export, and say what the
 brief says (dates relative to the demo day 2026-11-24)."""
 
-import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 
-from campaigns.campaign_file import campaign_export, campaign_file_load
-from campaigns.campaign_file.poems import poems_import
+from builder.campaign_file import campaign_export, campaign_file_load
+from builder.campaign_file.catalog import poem_catalogue
+from builder.campaign_file.poems import poems_import
 from campaigns.models import AuditEvent, Campaign, Library
 from campaigns.selectors import campaign_open_stages
 from events.models import Event, Poem
-from tests.campaigns.campaign_file_helpers import EXAMPLE_FILES, EXAMPLES, example_text, snapshot
+from tests.builder.campaign_file_helpers import EXAMPLE_FILES, EXAMPLES, example_text, snapshot
 
 TZ = ZoneInfo("Asia/Shanghai")
 DEMO_DAY = datetime(2026, 11, 24, 15, 0, tzinfo=TZ)
@@ -60,7 +60,7 @@ def test_tongyin_example_is_the_childrens_recitation_contest(libraries):
     assert event.kind == "recitation"
     assert entries["channels"] == ["web", "wechat_voice"] and entries["per_child"] == 1
     assert entries["media"] == ["audio"]
-    catalogue = {p["id"] for p in json.loads((EXAMPLES / "poems.json").read_text(encoding="utf-8"))}
+    catalogue = {p["id"] for p in poem_catalogue()}
     assert len(catalogue) == 24 and set(event.poems.values_list("key", flat=True)) == catalogue
     rubric = campaign.config["judging"]["rounds"][0]["rubric"]
     assert [(c["label"], c["weight"]) for c in rubric] == [("发音准确", 30), ("节奏韵律", 25), ("情感表达", 25), ("完整流畅", 20)]
@@ -123,8 +123,10 @@ def test_commands_load_and_export_files(libraries, tmp_path, capsys):
 def test_demo_loads_both_examples_idempotently(corpus):
     from io import StringIO
 
-    from campaigns import demo
+    from builder import demo
+    from campaigns import demo as campaigns_demo
 
+    campaigns_demo.load(StringIO())
     demo.load(StringIO())
     campaigns = {c.slug: c for c in Campaign.objects.all()}
     assert set(EXAMPLE_FILES) <= set(campaigns)

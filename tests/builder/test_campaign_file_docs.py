@@ -1,23 +1,22 @@
-"""docs/campaign-file.md documents every field the schema declares, and its examples are valid."""
+"""docs/campaign-file.md documents every field of the CampaignFile model, and its examples are valid."""
 
 import re
 
 import pytest
 from django.conf import settings
 
-from campaigns.campaign_file import campaign_file_validate
-from campaigns.campaign_file.fields import schema_paths
-from campaigns.campaign_file.schema import CAMPAIGN
-from tests.campaigns.campaign_file_helpers import small_tree  # noqa: F401 (fixture)
+from builder.campaign_file import CampaignFile, campaign_file_validate
+from campaigns.typed import field_paths
+from tests.builder.campaign_file_helpers import small_tree  # noqa: F401 (fixture)
 
 DOC = (settings.BASE_DIR / "docs" / "campaign-file.md").read_text(encoding="utf-8")
 
 
 def test_every_field_has_a_row_in_the_reference():
     documented = set(re.findall(r"^\| `([^`]+)` \|", DOC, flags=re.MULTILINE))
-    missing = [path for path in schema_paths(CAMPAIGN) if path not in documented]
+    missing = [path for path in field_paths(CampaignFile) if path not in documented]
     assert not missing, f"fields missing from docs/campaign-file.md: {missing}"
-    assert len(documented & set(schema_paths(CAMPAIGN))) > 100
+    assert len(documented & set(field_paths(CampaignFile))) > 100
 
 
 def test_the_three_commands_are_documented():

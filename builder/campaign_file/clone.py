@@ -4,12 +4,12 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
+from builder.campaign_file.apply import LoadResult, campaign_file_load
+from builder.campaign_file.export import campaign_file_dict
+from builder.campaign_file.yaml_io import dump
 from campaigns.audit import audit_record
-from campaigns.campaign_file.apply import LoadResult, campaign_file_load
-from campaigns.campaign_file.export import campaign_file_dict
-from campaigns.campaign_file.fields import format_datetime
-from campaigns.campaign_file.yaml_io import dump
 from campaigns.models import Campaign
+from campaigns.typed import format_datetime
 from config.errors import UserFacingError
 
 COPY_SUFFIX = "（副本）"

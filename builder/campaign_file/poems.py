@@ -2,14 +2,13 @@
 
 from pathlib import Path
 
-from django.apps import apps
-
-from campaigns.campaign_file.catalog import POEMS_JSON, poem_catalogue
+from builder.campaign_file.catalog import POEMS_JSON, poem_catalogue
+from events.models import Poem
 
 
 def poems_import(*, path: Path = POEMS_JSON) -> int:
     """Create or update every poem of the file; returns how many rows changed."""
-    Poem = apps.get_model("events", "Poem")
+
     existing = {poem.key: poem for poem in Poem.objects.all()}
     changed = 0
     for item in poem_catalogue(path):

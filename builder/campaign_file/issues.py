@@ -1,9 +1,8 @@
 """Errors of a campaign file: each names its line and its field path, in Chinese and in English."""
 
-import difflib
 from dataclasses import dataclass
 
-Path = tuple[str | int, ...]
+from campaigns.typed import Loc as Path
 
 
 def path_text(path: Path) -> str:
@@ -17,11 +16,6 @@ def path_text(path: Path) -> str:
     return text or "(file)"
 
 
-def did_you_mean(word, choices) -> str | None:
-    matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
 @dataclass(frozen=True)
 class Issue:
     line: int
@@ -31,6 +25,9 @@ class Issue:
 
     def __str__(self) -> str:
         return f"line {self.line}, {self.path}: {self.message_zh} ({self.message_en})"
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "path": self.path, "message_zh": self.message_zh, "message_en": self.message_en}
 
 
 class CampaignFileError(Exception):

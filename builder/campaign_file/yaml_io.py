@@ -8,7 +8,7 @@ import re
 
 import yaml
 
-from campaigns.campaign_file.issues import Issue, Path, path_text
+from builder.campaign_file.issues import Issue, Path, path_text
 
 MAX_FILE_BYTES = 1_000_000
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.campaign_file import CampaignFileError, campaign_clone
+from builder.campaign_file import CampaignFileError, campaign_clone
 from campaigns.models import Campaign
 from config.errors import UserFacingError
 

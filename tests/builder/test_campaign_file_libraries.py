@@ -3,9 +3,9 @@ each participating library gets one branch whose join code survives reloads."""
 
 import pytest
 
-from campaigns.campaign_file import campaign_file_load
+from builder.campaign_file import campaign_file_load
 from campaigns.models import Library
-from tests.campaigns.campaign_file_helpers import MINIMAL
+from tests.builder.campaign_file_helpers import MINIMAL
 
 pytestmark = pytest.mark.django_db
 

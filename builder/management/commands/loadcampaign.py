@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.campaign_file import CampaignFileError, campaign_file_load, campaign_file_validate, decode
+from builder.campaign_file import CampaignFileError, campaign_file_load, campaign_file_validate, decode
 
 
 class Command(BaseCommand):

@@ -3,13 +3,13 @@
 Anything else (events, media, limits, age groups, rubrics, the final formula, awards...) would change the
 rules under which entries were made; such a load is refused with a suggestion to clone the campaign."""
 
-from campaigns.campaign_file.catalog import Catalog
-from campaigns.campaign_file.export import campaign_file_dict
-from campaigns.campaign_file.issues import CampaignFileError, Issue, Path, path_text
-from campaigns.campaign_file.schema import CAMPAIGN
-from campaigns.campaign_file.validate import ValidFile
+from builder.campaign_file.catalog import Catalog
+from builder.campaign_file.export import campaign_file_dict
+from builder.campaign_file.issues import CampaignFileError, Issue, Path, path_text
+from builder.campaign_file.validate import ValidFile
 from campaigns.entry_counters import campaign_entry_count
 from campaigns.models import Campaign
+from campaigns.typed import dump_file
 
 # Paths that may change while entries exist ("*" = any list index). Libraries are compared separately:
 # more may join, none may leave.
@@ -24,15 +24,20 @@ EDITABLE: list[Path] = [
 ]
 
 
+def structural_changes(campaign: Campaign, new: ValidFile) -> list[Path]:
+    """Paths of the file whose change would alter the rules entries were made under."""
+    old_form = _strip(campaign_file_dict(campaign), ())
+    new_form = _strip(dump_file(new.model, new.tz), ())
+    return list(_differences(old_form, new_form, ()))
+
+
 def check_edit_allowed(campaign: Campaign, new: ValidFile, catalog: Catalog) -> None:
     entries = campaign_entry_count(campaign)
     if not entries:
         return
-    old_form = _strip(campaign_file_dict(campaign), ())
-    new_form = _strip(CAMPAIGN.dump(new.data, new.tz), ())
-    changed = list(_differences(old_form, new_form, ()))
+    changed = structural_changes(campaign, new)
     current = set(campaign.branches.values_list("library__code", flat=True))
-    leaving = sorted(current - catalog.participants(new.data["libraries"]))
+    leaving = sorted(current - catalog.participants(new.model.libraries))
     zh_tail = f"活动已有 {entries} 件作品，此项不能再修改；请先复制活动（manage.py clonecampaign {campaign.slug} 新代码）再修改副本"
     en_tail = (f"the campaign already has {entries} entries, so this can no longer change; "
                f"clone it (manage.py clonecampaign {campaign.slug} NEW_SLUG) and edit the copy")

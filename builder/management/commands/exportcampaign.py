@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.campaign_file import campaign_export
+from builder.campaign_file import campaign_export
 from campaigns.models import Campaign
 
 

@@ -1,0 +1,96 @@
+"""The wechat app's part of a campaign: reply keywords, the custom menu and scheduled pushes.
+Kept in Campaign.config and read by the services as typed objects through `wechat_options(campaign)`."""
+
+from collections.abc import Iterator
+
+from pydantic import Field
+
+from campaigns.typed import (
+    AllOr,
+    Choice,
+    Date,
+    DateTime,
+    ListOf,
+    MapOf,
+    Problem,
+    SettingsModel,
+    Slug,
+    StoredView,
+    Text,
+    TimeOfDay,
+    typed_view,
+    unique,
+)
+
+WECHAT_ACTIONS = ["quiz", "register", "my_entries", "campaign", "login"]
+MAX_ARTICLES_PER_MESSAGE = 8
+_LINK = r"(?:https?://|/)\S+"
+
+
+class WechatSection(SettingsModel):
+    keywords: MapOf(Text(max_length=20), Choice(WECHAT_ACTIONS)) = {}
+    menu: MapOf(Text(max_length=64, pattern=r"[A-Z0-9_]+", pattern_zh="菜单键只能用大写字母、数字和下划线",
+                     pattern_en="menu keys use capital letters, digits and underscores"), Choice(WECHAT_ACTIONS)) = {}
+
+
+class Article(SettingsModel):
+    title: Text(max_length=64)
+    author: Text(max_length=16) | None = None
+    digest: Text(max_length=120) | None = None
+    cover: Text(max_length=255) | None = None
+    content: Text()
+    link: Text(max_length=255, pattern=_LINK, pattern_zh="应为 http(s):// 网址或以 / 开头的站内路径",
+               pattern_en="must be an http(s):// address or a site path starting with /") | None = None
+
+
+class Audience(SettingsModel):
+    tag: Text(max_length=30)
+
+
+class Schedule(SettingsModel):
+    """One push (`at`), or one a day (`daily_at` from `from` to `to`, in the campaign's zone)."""
+    at: DateTime | None = None
+    daily_at: TimeOfDay | None = None
+    from_: Date | None = Field(default=None, alias="from")
+    to: Date | None = None
+
+    def problems(self, context) -> Iterator[Problem]:
+        daily = [k for k in ("daily_at", "from_", "to") if getattr(self, k) is not None]
+        if (self.at is not None) == bool(daily) or (daily and len(daily) != 3):
+            yield Problem((), "写 at（一次推送），或 daily_at + from + to（每日推送）",
+                          "write at (one push), or daily_at with from and to (a daily push)")
+        elif daily and self.to < self.from_:
+            yield Problem(("to",), "不能早于 from", "must not be before from")
+        elif daily and (self.to - self.from_).days > 366:
+            yield Problem(("to",), "每日推送最长一年", "a daily push lasts at most a year")
+
+
+class Push(SettingsModel):
+    key: Slug(max_length=40)
+    title: Text(max_length=64)
+    audience: AllOr(Audience) = "all"
+    schedule: Schedule
+    articles: ListOf(Article, min_items=1)
+
+    def problems(self, context) -> Iterator[Problem]:
+        if self.articles and len(self.articles) > MAX_ARTICLES_PER_MESSAGE:
+            yield Problem(("articles",), f"一次推送最多 {MAX_ARTICLES_PER_MESSAGE} 篇文章",
+                          f"one push carries at most {MAX_ARTICLES_PER_MESSAGE} articles")
+
+    @property
+    def audience_tag(self) -> str:
+        return "" if self.audience == "all" else self.audience.tag
+
+
+class WechatOptions(StoredView):
+    """The wechat app's settings of a campaign (its sections of Campaign.config and of a campaign file)."""
+    wechat: WechatSection | None = None
+    pushes: ListOf(Push) = []
+
+    def problems(self, context) -> Iterator[Problem]:
+        yield from unique(self.pushes, "key", ("pushes",))
+
+
+def wechat_options(campaign) -> WechatOptions:
+    """The typed WeChat settings of a campaign (cached on the instance until it is saved)."""
+    return typed_view(campaign, "config", WechatOptions)
