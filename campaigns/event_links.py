@@ -11,11 +11,9 @@ publish (events:quiz, submissions:submit, submissions:gallery); a name that does
 left out. submissions registers "entries" (record/submit, gallery, my entries) for non-quiz events."""
 
 from collections.abc import Callable
-from datetime import datetime
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import get_language
 
 EventLink = tuple[str, str, str]  # (label_zh, label_en, url)
@@ -57,36 +55,11 @@ def event_links(event) -> list[dict]:
     return [{"label": en if english else zh, "url": url} for zh, en, url in links]
 
 
-def _when(value) -> datetime | None:
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        text = str(value).strip()
-        moment = parse_datetime(text.replace(" ", "T", 1)) if len(text) > 10 else None
-        if moment is None and (day := parse_date(text[:10])):
-            moment = datetime(day.year, day.month, day.day)
-    if moment is not None and timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
-
-
-def event_window(event) -> tuple[datetime | None, datetime | None]:
-    """The event's own opening window (entries.opens/closes or quiz.opens/closes), if it declares one."""
-    settings = event.settings or {}
-    for section in ("entries", "quiz"):
-        part = settings.get(section) or {}
-        if part.get("opens") or part.get("closes"):
-            return _when(part.get("opens")), _when(part.get("closes"))
-    return None, None
-
-
 def event_rows(events, now=None) -> list[dict]:
     now = now or timezone.now()
     rows = []
     for event in events:
-        opens, closes = event_window(event)
+        opens, closes = event.opening_window  # the event's own window (events.sections), if it declares one
         declared = opens is not None or closes is not None
         is_open = declared and (opens is None or opens <= now) and (closes is None or now < closes)
         rows.append({"event": event, "opens": opens, "closes": closes, "declared": declared, "open": is_open,

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.typed import TypedSettingsCache
+
 
 class User(AbstractUser):
     """Everyone who logs in: guardians (by phone), organizers, judges. Children never log in."""
@@ -58,7 +60,7 @@ class Library(models.Model):
         return self.path.startswith(other.path)
 
 
-class Campaign(models.Model):
+class Campaign(TypedSettingsCache, models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(_("标题 Title"), max_length=120)
     title_en = models.CharField(_("英文标题 English title"), max_length=160, blank=True)
@@ -68,8 +70,8 @@ class Campaign(models.Model):
     timezone = models.CharField(max_length=40, default="Asia/Shanghai")
     # How the file chose its libraries (codes / levels / subtrees / all), kept for export.
     participation = models.JSONField(default=dict, blank=True)
-    # Sections owned by later layers (judging, final score, awards, likes, pushes, wechat keywords),
-    # validated by the campaign file schema and read by the apps that own them.
+    # Sections owned by the apps (retention, judging, likes, scoring, awards, wechat, pushes), each read
+    # typed through the owning app's sections module (e.g. judging.sections.judging_options).
     config = models.JSONField(default=dict, blank=True)
     libraries = models.ManyToManyField(Library, through="CampaignLibrary", related_name="campaigns")
     created_at = models.DateTimeField(auto_now_add=True)

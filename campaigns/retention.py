@@ -22,9 +22,7 @@ from django.utils import timezone
 
 from campaigns.audit import audit_record
 from campaigns.models import Campaign, Stage
-
-DEFAULT_RETENTION_DAYS = 365
-MIN_RETENTION_DAYS = 30  # the campaign file refuses less (campaigns/sections.py)
+from campaigns.sections import MIN_RETENTION_DAYS, campaign_options
 
 Purger = Callable[[Campaign], dict]
 _purgers: dict[str, Purger] = {}
@@ -44,11 +42,7 @@ def purgers() -> dict[str, Purger]:
 
 
 def retention_days(campaign: Campaign) -> int:
-    try:
-        days = int((campaign.config or {}).get("retention_days", DEFAULT_RETENTION_DAYS))
-    except (TypeError, ValueError):
-        days = DEFAULT_RETENTION_DAYS
-    return max(days, MIN_RETENTION_DAYS)
+    return campaign_options(campaign).retention_days
 
 
 def purge_due_at(campaign: Campaign) -> datetime | None:

@@ -2,6 +2,7 @@
 and how long children's data is kept. builder/campaign_file composes it with the other apps' parts."""
 
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 from campaigns.typed import (
     DEFAULT_TIMEZONE,
@@ -25,6 +26,7 @@ from campaigns.typed import (
 
 STAGE_KINDS = ["draft", "published", "entries_open", "likes_open", "judging", "publicity", "results", "archived"]
 LIBRARY_LEVELS = ["national", "provincial", "city", "county"]
+MIN_RETENTION_DAYS = 30  # the retention purge relies on it (campaigns/retention.py)
 
 
 class StageSpec(SettingsModel):
@@ -87,7 +89,7 @@ class CampaignBasics(SettingsModel):
 
 class CampaignOptions(StoredView):
     """The campaigns app's settings kept in Campaign.config."""
-    retention_days: Integer(ge=30, le=3650) = 365
+    retention_days: Integer(ge=MIN_RETENTION_DAYS, le=3650) = 365
 
 
 class CampaignStructure(SettingsModel):
@@ -126,10 +128,17 @@ class CampaignSection(CampaignStructure, CampaignOptions, CampaignBasics):
             ranges.append((i, low, high, group.key))
 
 
+def campaign_zone(campaign) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(campaign.timezone) if campaign.timezone else None
+    except (ValueError, KeyError, OSError):
+        return None
+
+
 def campaign_options(campaign) -> CampaignOptions:
-    """The campaigns app's typed settings of a campaign (cached on the instance)."""
-    return typed_view(campaign, "config", CampaignOptions)
+    """The campaigns app's typed settings of a campaign (cached on the instance until it is saved)."""
+    return typed_view(campaign, "config", CampaignOptions, tz=campaign_zone(campaign))
 
 
 def campaign_participation(campaign) -> Participation:
-    return typed_view(campaign, "participation", Participation)
+    return typed_view(campaign, "participation", Participation, tz=campaign_zone(campaign))

@@ -130,10 +130,11 @@ def dump_file(model: BaseModel, tz: ZoneInfo) -> dict:
 
 # --- reading stored settings --------------------------------------------------------------------------
 
-def typed_view(instance, attribute: str, model: type[BaseModel]):
+def typed_view(instance, attribute: str, model: type[BaseModel], tz: ZoneInfo | None = None):
     """The JSON field `attribute` of a model instance read as `model`, cached on the instance until the field
-    is replaced or the instance saved (see TypedSettingsCache). Stored settings were validated when saved;
-    if they no longer read (edited by hand), the visitor gets a 409 naming the field, not a 500."""
+    is replaced or the instance saved (see TypedSettingsCache). `tz`: the campaign's zone, for date-times
+    stored without an offset. Stored settings were validated when saved; if they no longer read (edited by
+    hand), the visitor gets a 409 naming the field, not a 500."""
     raw = getattr(instance, attribute)
     cache = instance.__dict__.setdefault("_typed_views", {})
     key = (attribute, model)
@@ -141,7 +142,7 @@ def typed_view(instance, attribute: str, model: type[BaseModel]):
     if hit is not None and hit[0] is raw:
         return hit[1]
     try:
-        view = model.model_validate(raw or {}, context={"stored": True})
+        view = model.model_validate(raw or {}, context={"stored": True, "tz": tz})
     except ValidationError as exc:
         where = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"] for e in exc.errors()[:5])
         raise UserFacingError("settings_invalid", f"活动设置有误，请联系活动组织者（{where}）",
@@ -269,7 +270,7 @@ def _timezone(value):
 
 TimeZoneName = _typed(str, _timezone)
 
-_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:\d{2})?)?")
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})?)?")
 
 
 def parse_datetime(value, tz: ZoneInfo) -> datetime | None:

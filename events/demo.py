@@ -98,11 +98,11 @@ def _play(event, child, rng: random.Random, stdout) -> None:
     from config.errors import UserFacingError
     from events import services
     from events.models import OPTION_LETTERS, AttemptQuestion, QuizAttempt
-    from events.quiz_settings import quiz_settings
+    from events.sections import quiz_rules
 
     if QuizAttempt.objects.filter(event=event, child=child).exists():
         return
-    rules = quiz_settings(event)
+    rules = quiz_rules(event)
     skill = rng.uniform(0.5, 0.95)
     now = timezone.now() - timedelta(hours=rng.randint(26, 60))  # before today: demo families can still play today
     if rules.opens and now < rules.opens:
@@ -126,6 +126,7 @@ def _play(event, child, rng: random.Random, stdout) -> None:
 
 def load(stdout) -> None:
     from events.models import Event
+    from events.sections import event_settings
 
     with transaction.atomic():
         events = list(Event.objects.filter(kind=Event.Kind.QUIZ).select_related("campaign"))
@@ -133,13 +134,13 @@ def load(stdout) -> None:
             events = [_fallback_event()]
         banks = {}
         for event in events:
-            quiz = dict((event.settings or {}).get("quiz") or {})
-            if not quiz.get("bank"):
-                quiz = {**FALLBACK_QUIZ, **quiz, "bank": DEFAULT_BANK}
-                event.settings = {**(event.settings or {}), "quiz": quiz}
+            quiz = event_settings(event).quiz
+            if quiz is None:  # a quiz event without its rules: the demo's own
+                event.settings = {**event.settings, "quiz": FALLBACK_QUIZ}
                 event.save(update_fields=["settings"])
-            if quiz["bank"] not in banks:
-                banks[quiz["bank"]] = _bank(quiz["bank"], stdout)
+                quiz = event_settings(event).quiz
+            if quiz.bank not in banks:
+                banks[quiz.bank] = _bank(quiz.bank, stdout)
         children = _players()
     rng = random.Random(2027)
     for event in events:

@@ -16,8 +16,8 @@ from django.utils import timezone
 from campaigns.selectors import is_organizer
 from config.errors import UserFacingError
 from events.models import OPTION_LETTERS, Event, LiveAnswer, LivePlayer, LiveSession, Question
-from events.quiz_settings import GRACE_SECONDS, quiz_settings, require_valid
 from events.scoring import credit, points_for
+from events.sections import GRACE_SECONDS, TimeLimit, quiz_rules
 from events.services import draw_questions, option_order, quiz_bank
 
 State = LiveSession.State
@@ -43,7 +43,7 @@ def live_open(*, event: Event, host, questions: int | None = None, seconds: int 
         raise _err("live_not_host", "只有活动组织者可以主持现场答题", "Only organizers can host a live quiz", 403)
     if event.kind != Event.Kind.QUIZ:
         raise _err("not_a_quiz", "这个活动项目不是答题", "This event is not a quiz", 404)
-    settings = require_valid(quiz_settings(event))
+    settings = quiz_rules(event)
     if questions:
         from dataclasses import replace
 
@@ -141,12 +141,12 @@ def live_answer(*, player: LivePlayer, index: int, choice: str, now: datetime | 
     if not letters or (question.kind != "multiple" and len(letters) != 1):
         raise _err("invalid_choice", "请选择一个有效的选项", "Choose one of the options shown", 400)
     original = "".join(sorted(order[shown.index(letter)] for letter in letters))
-    settings = quiz_settings(session.event)
-    from dataclasses import replace
-
-    live_rules = replace(settings, per_question_seconds=session.question_seconds,
-                         formula=settings.formula if settings.formula != "fixed" else "kahoot",
-                         points=settings.points if settings.formula != "fixed" else None)
+    settings = quiz_rules(session.event)
+    # Live mode times every question the host's way and always rewards speed (fixed scoring plays as kahoot).
+    scoring = settings.scoring if settings.formula != "fixed" else \
+        settings.scoring.model_copy(update={"formula": "kahoot", "points": 100})
+    live_rules = settings.model_copy(update={
+        "time_limit": TimeLimit.model_construct(per_question_seconds=session.question_seconds), "scoring": scoring})
     share = credit(kind=question.kind, correct=question.answer, chosen=original, partial=settings.multiple_partial)
     points = points_for(settings=live_rules, share=share, seconds=seconds)
     try:

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import AgeGroup, Campaign
+from campaigns.typed import TypedSettingsCache
 
 
 class Poem(models.Model):
@@ -28,7 +29,7 @@ class Poem(models.Model):
         return "\n".join(self.lines)
 
 
-class Event(models.Model):
+class Event(TypedSettingsCache, models.Model):
     class Kind(models.TextChoices):
         QUIZ = "quiz", _("答题 Quiz")
         RECITATION = "recitation", _("诵读 Recitation")
@@ -61,6 +62,13 @@ class Event(models.Model):
     @property
     def takes_entries(self) -> bool:
         return self.kind != self.Kind.QUIZ
+
+    @property
+    def opening_window(self):
+        """(opens, closes) the event declares in its entries or quiz section, else (None, None)."""
+        from events.sections import event_settings
+
+        return event_settings(self).window
 
 
 # --- quizzes (答题) ---------------------------------------------------------------------------

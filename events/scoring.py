@@ -2,7 +2,7 @@
 
 import math
 
-from events.quiz_settings import QuizSettings
+from events.sections import Quiz
 
 
 def round_half_up(value: float) -> int:
@@ -20,7 +20,7 @@ def credit(*, kind: str, correct: str, chosen: str, partial: str) -> float:
     return 0.0
 
 
-def points_for(*, settings: QuizSettings, share: float, seconds: float) -> int:
+def points_for(*, settings: Quiz, share: float, seconds: float) -> int:
     """fixed: P·share; time_bonus: (P + (T − t)·b)·share, by default the libraries' 100 + (T − t)·30;
     kahoot: round((1 − t/(2T))·P)·share with P = 1000. t is measured on the server, clamped to [0, T]."""
     if share <= 0:

@@ -4,6 +4,7 @@ services as typed objects through `event_settings(event)` / `quiz_rules(event)`.
 
 from collections.abc import Iterator
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pydantic import Field
 
@@ -127,7 +128,7 @@ class Quiz(SettingsModel):
     """A quiz's rules. The properties below are what the quiz services read."""
     bank: Slug()
     questions: Integer(ge=1, le=500)
-    draw: ListOf(Quota, min_items=1) = []
+    draw: ListOf(Quota) = []  # empty: every question drawn at random
     shuffle_options: Boolean = True
     time_limit: TimeLimit | None = None
     attempts: Attempts = Field(default_factory=Attempts)
@@ -288,7 +289,16 @@ class EventsSection(SettingsModel):
 
 def event_settings(event) -> EventSettings:
     """The typed settings of an event (cached on the instance until it is saved)."""
-    return typed_view(event, "settings", EventSettings)
+    return typed_view(event, "settings", EventSettings, tz=_campaign_zone(event))
+
+
+def _campaign_zone(event) -> ZoneInfo | None:
+    """The campaign's zone when the campaign is already loaded (no query just for a zone)."""
+    campaign = event._state.fields_cache.get("campaign") if hasattr(event, "_state") else None
+    try:
+        return ZoneInfo(campaign.timezone) if campaign is not None and campaign.timezone else None
+    except (ValueError, KeyError, OSError):
+        return None
 
 
 def quiz_rules(event) -> Quiz:

@@ -11,13 +11,18 @@ from django.db.models import Avg, Count, Max, Q, QuerySet, Sum
 
 from campaigns.models import Child, Library
 from events.models import Event, QuestionBank, QuizResult
-from events.quiz_settings import quiz_settings
+from events.sections import TIE_BREAK_KEYS, event_settings
 
 ORDER_FIELDS = {"score": "-score", "total_time": "total_time_ms", "finished_at": "finished_at"}
 
 
+def _tie_break(event: Event) -> list[str]:
+    quiz = event_settings(event).quiz
+    return list(quiz.tie_break) if quiz else list(TIE_BREAK_KEYS)
+
+
 def result_ordering(event: Event) -> list[str]:
-    return [ORDER_FIELDS[key] for key in quiz_settings(event).tie_break] + ["id"]
+    return [ORDER_FIELDS[key] for key in _tie_break(event)] + ["id"]
 
 
 def _better_q(result: QuizResult, chain: tuple[str, ...]) -> Q:
@@ -45,7 +50,7 @@ def child_rank(event: Event, child: Child) -> dict | None:
     result = QuizResult.objects.filter(event=event, child=child).select_related("library").first()
     if result is None:
         return None
-    chain = quiz_settings(event).tie_break
+    chain = _tie_break(event)
     rank = event_results(event).filter(_better_q(result, chain)).count() + 1
     return {"rank": rank, "of": event_results(event).count(), "score": result.score,
             "total_time_ms": result.total_time_ms, "library": result.library.name, "nickname": child.nickname}
@@ -57,7 +62,7 @@ def individual_board(event: Event, *, limit: int = 50, library: Library | None =
         qs = qs.filter(library__path__startswith=library.path)
     rows = []
     previous, rank = None, 0
-    chain = quiz_settings(event).tie_break
+    chain = _tie_break(event)
     for position, result in enumerate(qs.order_by(*result_ordering(event))[:limit], start=1):
         key = tuple((result.score, result.total_time_ms, result.finished_at)[("score", "total_time", "finished_at")
                                                                              .index(k)] for k in chain)

@@ -25,8 +25,8 @@ from events.models import (
     QuizAttempt,
     QuizResult,
 )
-from events.quiz_settings import GRACE_SECONDS, QuizSettings, quiz_settings, require_valid
 from events.scoring import credit, points_for
+from events.sections import GRACE_SECONDS, Quiz, quiz_rules
 
 _random = random.SystemRandom()
 
@@ -42,7 +42,7 @@ def bank_usable_by(bank: QuestionBank, library) -> bool:
     return library.path.startswith(bank.owner.path)
 
 
-def quiz_bank(event: Event, settings: QuizSettings) -> QuestionBank:
+def quiz_bank(event: Event, settings: Quiz) -> QuestionBank:
     bank = QuestionBank.objects.select_related("owner").filter(slug=settings.bank).first()
     if bank is None:
         raise _err("quiz_no_bank", f"题库“{settings.bank}”不存在", f"Question bank {settings.bank!r} does not exist", 409)
@@ -54,7 +54,7 @@ def quiz_bank(event: Event, settings: QuizSettings) -> QuestionBank:
 
 # --- the draw ---------------------------------------------------------------------------------
 
-def draw_questions(*, candidates: list[tuple[int, int, list[str]]], settings: QuizSettings,
+def draw_questions(*, candidates: list[tuple[int, int, list[str]]], settings: Quiz,
                    rng: random.Random = _random) -> list[int]:
     """Pick question ids: first each quota (difficulty or tag) in order, then fill up at random.
 
@@ -103,7 +103,7 @@ def child_library(child: Child, campaign):
     return registration.library if registration else child.library
 
 
-def check_eligible(*, event: Event, child: Child, settings: QuizSettings, now: datetime, practice: bool) -> None:
+def check_eligible(*, event: Event, child: Child, settings: Quiz, now: datetime, practice: bool) -> None:
     campaign = event.campaign
     open_kinds = {stage.kind for stage in campaign.stages.all() if stage.is_open(now)}
     if open_kinds & {"draft", "archived"}:
@@ -154,7 +154,7 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
         stale = attempt_close_if_expired(attempt=stale, now=now)
         if stale.status == QuizAttempt.Status.OPEN:
             return stale
-    settings = require_valid(quiz_settings(event))
+    settings = quiz_rules(event)
     if practice and not settings.practice:
         raise _err("quiz_practice_off", "本答题未开放练习模式", "Practice mode is not enabled for this quiz", 403)
     check_eligible(event=event, child=child, settings=settings, now=now, practice=practice)
@@ -213,7 +213,7 @@ def attempt_for_token(token: str) -> QuizAttempt:
     return attempt
 
 
-def _question_expired(aq: AttemptQuestion, settings: QuizSettings, now: datetime) -> bool:
+def _question_expired(aq: AttemptQuestion, settings: Quiz, now: datetime) -> bool:
     if aq.shown_at is None or not settings.per_question_seconds:
         return False
     return now > aq.shown_at + timedelta(seconds=settings.per_question_seconds + GRACE_SECONDS)
@@ -252,9 +252,9 @@ def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: dat
     return max(0.0, left)
 
 
-def event_quiz_settings(event_id: int) -> QuizSettings:
+def event_quiz_settings(event_id: int) -> Quiz:
     """The event's quiz settings as stored now (an edit in the admin applies to the next request)."""
-    return quiz_settings(Event.objects.only("settings").get(pk=event_id))
+    return quiz_rules(Event.objects.only("settings").get(pk=event_id))
 
 
 def attempt_answer(*, token: str, position: int, choice: str, now: datetime | None = None) -> QuizAnswer:
@@ -279,7 +279,7 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     if now >= deadline:
         attempt_finish(attempt=QuizAttempt.objects.get(pk=attempt_id), now=now)
         raise _err("answer_late", "答题时间已到，已自动交卷", "Time is up; the attempt was closed and scored", 409)
-    settings = quiz_settings(Event(pk=event_id, settings=event_settings))
+    settings = quiz_rules(Event(pk=event_id, settings=event_settings))
     if shown_at is None:
         raise _err("question_not_shown", "请先打开这道题再作答", "Fetch the question before answering it", 409)
     if settings.per_question_seconds and now > shown_at + timedelta(
@@ -350,7 +350,7 @@ def attempt_finish(*, attempt: QuizAttempt, now: datetime | None = None) -> Quiz
         locked = QuizAttempt.objects.select_for_update().select_related("event").get(pk=attempt.pk)
         if locked.status != QuizAttempt.Status.OPEN:
             return locked
-        settings = quiz_settings(locked.event)
+        settings = quiz_rules(locked.event)
         expired = now >= locked.deadline
         end = min(now, locked.deadline)
         answers = list(QuizAnswer.objects.filter(attempt=locked).values_list("correct", "points", "time_ms"))
@@ -382,7 +382,7 @@ def _leaderboard_changed(event_id: int) -> None:
     leaderboard_changed(event_id)
 
 
-def _result_record(*, attempt: QuizAttempt, settings: QuizSettings) -> None:
+def _result_record(*, attempt: QuizAttempt, settings: Quiz) -> None:
     candidate = {"score": attempt.score, "total_time_ms": attempt.total_time_ms, "finished_at": attempt.finished_at}
     completed = attempt.answered_count >= attempt.question_count
     result = QuizResult.objects.select_for_update().filter(event_id=attempt.event_id, child_id=attempt.child_id).first()

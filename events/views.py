@@ -21,7 +21,7 @@ from config.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_bytes
 from events import live, selectors, services
 from events.api import question_out, result_out
 from events.models import AttemptQuestion, Event, LiveSession, QuestionBank
-from events.quiz_settings import quiz_settings
+from events.sections import event_settings, quiz_rules
 
 
 def ping(request):
@@ -35,7 +35,10 @@ def _quiz(event_id: int) -> Event:
 
 def quiz_home(request, event_id: int):
     event = _quiz(event_id)
-    settings = quiz_settings(event)
+    try:
+        settings = quiz_rules(event)
+    except UserFacingError as exc:
+        return render(request, "events/error.html", {"error": exc}, status=exc.status)
     children = []
     if request.user.is_authenticated:
         for child in children_of(request.user):
@@ -96,7 +99,7 @@ def attempt_answer(request, token: str):
             return render(request, "events/error.html", {"error": exc}, status=404)
         return redirect("events:attempt", token=token)
     attempt = services.attempt_for_token(token)
-    if quiz_settings(attempt.event).explanations == "after_each":
+    if quiz_rules(attempt.event).explanations == "after_each":
         aq = recorded.attempt_question
         return render(request, "events/feedback.html", {
             "attempt": attempt, "event": attempt.event, "answer": recorded, "aq": aq,
@@ -125,7 +128,7 @@ def attempt_result(request, token: str):
     if attempt.is_open:
         return redirect("events:attempt", token=token)
     attempt = services.attempt_for_token(token)
-    settings = quiz_settings(attempt.event)
+    settings = quiz_rules(attempt.event)
     review = []
     if settings.explanations != "never":
         for aq in (AttemptQuestion.objects.filter(attempt=attempt).select_related("question", "answer")
@@ -185,9 +188,9 @@ def leaderboard_xlsx(request, event_id: int):
 def practice_bank(request, event_id: int):
     """Practice mode opens the bank: every question with its answer and explanation."""
     event = _quiz(event_id)
-    settings = quiz_settings(event)
-    bank = QuestionBank.objects.filter(slug=settings.bank).first()
-    if not settings.practice or bank is None:
+    settings = event_settings(event).quiz
+    bank = QuestionBank.objects.filter(slug=settings.bank).first() if settings else None
+    if settings is None or not settings.practice or bank is None:
         return render(request, "events/error.html", {"error": UserFacingError(
             "quiz_practice_off", "本答题未开放题库练习", "Practice mode is not enabled for this quiz")}, status=404)
     return render(request, "events/practice.html", {"event": event, "bank": bank,

@@ -12,13 +12,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.selectors import campaign_stage_is_open
+from judging.sections import judging_options
 
 TEMPLATE = "judging/_gallery_like.html"
 
 
 def likes_open_for(event) -> bool:
     campaign = event.campaign
-    wanted = ((campaign.config or {}).get("likes") or {}).get("event")
+    wanted = judging_options(campaign).likes_rules.event
     return (not wanted or wanted == event.slug) and campaign_stage_is_open(campaign, "likes_open")
 
 

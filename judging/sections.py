@@ -3,6 +3,7 @@ Kept in Campaign.config and read by the services as typed objects through `judgi
 
 from collections.abc import Iterator
 
+from campaigns.sections import campaign_zone
 from campaigns.typed import (
     Boolean,
     Choice,
@@ -173,4 +174,4 @@ class JudgingOptions(StoredView):
 
 def judging_options(campaign) -> JudgingOptions:
     """The typed judging settings of a campaign (cached on the instance until it is saved)."""
-    return typed_view(campaign, "config", JudgingOptions)
+    return typed_view(campaign, "config", JudgingOptions, tz=campaign_zone(campaign))

@@ -14,6 +14,7 @@ from campaigns.models import Library, User
 from campaigns.selectors import user_can_manage_library
 from judging.assignment import LibraryTree
 from judging.models import Assignment, Judge, Like, Round
+from judging.sections import judging_options
 
 EXAMPLE_LIBRARIES = Path(settings.BASE_DIR) / "campaigns" / "examples" / "libraries.csv"
 
@@ -149,8 +150,7 @@ def organisation_awards(round_: Round) -> list[dict]:
     file go to the libraries with the most entries in the round, then the most advanced or awarded."""
     from judging.models import Result
 
-    specs = [a for a in ((round_.campaign.config or {}).get("awards") or []) if a.get("kind") == "organisation"
-             and (not a.get("event") or a.get("event") == round_.event.slug)]
+    specs = judging_options(round_.campaign).organisation_awards(round_.event.slug)
     if not specs:
         return []
     rows = (Result.objects.filter(round=round_).values("entry__library__code", "entry__library__name")
@@ -159,9 +159,9 @@ def organisation_awards(round_: Round) -> list[dict]:
     ranked = list(rows)
     out, pos = [], 0
     for spec in specs:
-        for row in ranked[pos:pos + int(spec.get("count") or 0)]:
-            out.append({"award": spec.get("title", spec.get("key", "")), "code": row["entry__library__code"],
+        for row in ranked[pos:pos + spec.count]:
+            out.append({"award": spec.title, "code": row["entry__library__code"],
                         "library": row["entry__library__name"], "entries": row["entries"],
                         "advanced": row["advanced"]})
-        pos += int(spec.get("count") or 0)
+        pos += spec.count
     return out

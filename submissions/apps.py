@@ -76,7 +76,10 @@ def event_card_links(event) -> list[tuple[str, str, str]]:
 
     if not event.takes_entries:  # quizzes: events registers its own links (or the defaults apply)
         return []
-    media = ((event.settings or {}).get("entries") or {}).get("media") or []
+    from submissions.media.limits import entries_settings
+
+    entries = entries_settings(event)
+    media = entries.media if entries else []
     submit = ("录音参赛", "Record an entry") if event.kind == "recitation" or "audio" in media else \
         ("提交作品", "Submit an entry")
     return [

@@ -60,26 +60,10 @@ def _now_in_campaign_tz(event: Event):
     return timezone.now().astimezone(ZoneInfo(event.campaign.timezone or settings.TIME_ZONE))
 
 
-def _parse_when(value, event: Event):
-    """`opens`/`closes` from the campaign file: an ISO date/datetime in the campaign's time zone."""
-    from datetime import date, datetime, time
-    from zoneinfo import ZoneInfo
-
-    if not value:
-        return None
-    tz = ZoneInfo(event.campaign.timezone or settings.TIME_ZONE)
-    if isinstance(value, datetime):
-        return value if timezone.is_aware(value) else value.replace(tzinfo=tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time.min, tzinfo=tz)
-    parsed = datetime.fromisoformat(str(value))
-    return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=tz)
-
-
 def event_accepts_entries_now(event: Event, at=None) -> bool:
     at = at or timezone.now()
-    conf = entries_settings(event)
-    opens, closes = _parse_when(conf.get("opens"), event), _parse_when(conf.get("closes"), event)
+    entries = entries_settings(event)
+    opens, closes = (entries.opens, entries.closes) if entries else (None, None)
     if opens or closes:
         return (opens is None or opens <= at) and (closes is None or at < closes)
     campaign = event.campaign
@@ -97,8 +81,8 @@ def _check_eligibility(*, event: Event, child: Child, submitted_by: User, channe
     if not event_accepts_entries_now(event):
         raise UserFacingError("entries_closed", "本活动目前不在作品征集时间内，请留意活动日程",
                               "This event is not taking entries now; see the schedule", status=409)
-    conf = entries_settings(event)
-    channels = conf.get("channels")
+    entries = entries_settings(event)
+    channels = entries.channels if entries else None
     if channels and channel not in channels and channel not in ("upload", "api"):
         raise UserFacingError("channel_not_accepted", "本活动不接受这种提交方式", "This event does not accept this channel")
     groups = list(event.age_groups.all())
@@ -108,7 +92,7 @@ def _check_eligibility(*, event: Event, child: Child, submitted_by: User, channe
             labels = "、".join(group.label for group in groups)
             raise UserFacingError("age_not_eligible", f"本活动面向以下年龄组：{labels}，孩子今年 {age} 岁，不在范围内",
                                   f"This event is for the age groups {labels}; the child is {age}")
-    for purpose in conf.get("consent_required") or []:
+    for purpose in (entries.consent_required if entries else []):
         if not child_has_consent(child, purpose):
             raise UserFacingError("consent_required", "提交前请先在家庭页面同意作品参加评审（监护人同意）",
                                   f"A guardian's consent ({purpose}) is needed before submitting",

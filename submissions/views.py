@@ -43,7 +43,8 @@ def _event_or_404(event_id: int) -> Event:
 
 def _poems_of(event: Event):
     poems = list(event.poems.all())
-    if not poems and entries_settings(event).get("poems") == "all":
+    entries = entries_settings(event)
+    if not poems and entries and entries.poems == "all":
         poems = list(Poem.objects.all())
     return poems
 

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from campaigns.models import Campaign, Library, User
 from wechat.models import Follower, MessageTemplate
+from wechat.sections import wechat_options
 from wechat.services.pushes import ensure_push_schedule, pushes_sync_from_campaign
 
 DEMO_OPENID = "oDemoGuardian0000000000000001"  # the fake API's OAuth page logs in as this openid
@@ -39,7 +40,7 @@ def load(stdout) -> None:
             "template_id": template_id, "fields": {"thing1": "title", "thing2": "body", "time3": "date"}})
     total = {"created": 0, "updated": 0, "unchanged": 0, "kept_sent": 0}
     for campaign in Campaign.objects.all():
-        if (campaign.config or {}).get("pushes"):
+        if wechat_options(campaign).pushes:
             for key, value in pushes_sync_from_campaign(campaign).items():
                 total[key] += value
     ensure_push_schedule()

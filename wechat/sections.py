@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 from pydantic import Field
 
+from campaigns.sections import campaign_zone
 from campaigns.typed import (
     AllOr,
     Choice,
@@ -93,4 +94,4 @@ class WechatOptions(StoredView):
 
 def wechat_options(campaign) -> WechatOptions:
     """The typed WeChat settings of a campaign (cached on the instance until it is saved)."""
-    return typed_view(campaign, "config", WechatOptions)
+    return typed_view(campaign, "config", WechatOptions, tz=campaign_zone(campaign))

@@ -9,7 +9,9 @@ from django.utils import timezone
 from campaigns.models import Campaign, Child, Library, Registration
 from campaigns.selectors import campaign_stage_is_open
 from events.models import Event
+from events.sections import event_settings
 from wechat.models import Follower, Push
+from wechat.sections import wechat_options
 
 DEFAULT_KEYWORDS = {"答题": "quiz", "报名": "register", "我的作品": "my_entries", "作品": "my_entries",
                     "打卡": "reading"}
@@ -28,7 +30,7 @@ def _active_campaigns(at) -> list[Campaign]:
     live = [c for c in campaigns if any(s.kind in LIVE_STAGES and s.is_open(at) for s in c.stages.all())]
     if live:
         return live
-    with_wechat = [c for c in campaigns if (c.config or {}).get("wechat")]
+    with_wechat = [c for c in campaigns if wechat_options(c).wechat]
     return with_wechat[:1] or campaigns[:1]
 
 
@@ -81,15 +83,13 @@ def active_campaigns(at=None) -> list[Campaign]:
 
 
 def campaign_keywords(campaign: Campaign) -> dict[str, str]:
-    section = (campaign.config or {}).get("wechat") or {}
-    keywords = section.get("keywords")
-    return dict(keywords) if isinstance(keywords, dict) and keywords else dict(DEFAULT_KEYWORDS)
+    section = wechat_options(campaign).wechat
+    return dict(section.keywords) if section and section.keywords else dict(DEFAULT_KEYWORDS)
 
 
 def campaign_menu(campaign: Campaign) -> dict[str, str]:
-    section = (campaign.config or {}).get("wechat") or {}
-    menu = section.get("menu")
-    return {**DEFAULT_MENU, **(menu if isinstance(menu, dict) else {})}
+    section = wechat_options(campaign).wechat
+    return {**DEFAULT_MENU, **(section.menu if section else {})}
 
 
 def keyword_action(text: str, at=None) -> tuple[Campaign, str] | None:
@@ -150,40 +150,12 @@ def campaign_quiz_event(campaign: Campaign) -> Event | None:
 
 def event_accepts_wechat_voice(event: Event, at=None) -> bool:
     at = at or timezone.now()
-    entries = (event.settings or {}).get("entries") or {}
-    channels = entries.get("channels")
-    if channels and "wechat_voice" not in channels:
+    entries = event_settings(event).entries
+    if entries is None:
+        return True
+    if "wechat_voice" not in entries.channels or "audio" not in entries.media:
         return False
-    media = entries.get("media")
-    if media and "audio" not in media:
-        return False
-    for bound, check in (("opens", lambda t: at >= t), ("closes", lambda t: at < t)):
-        value = entries.get(bound)
-        if value:
-            moment = _as_datetime(value)
-            if moment is not None and not check(moment):
-                return False
-    return True
-
-
-def _as_datetime(value):
-    from django.utils.dateparse import parse_date, parse_datetime
-
-    if hasattr(value, "tzinfo"):
-        moment = value
-    else:
-        text = str(value)
-        moment = parse_datetime(text)
-        if moment is None:
-            day = parse_date(text)
-            if day is None:
-                return None
-            from datetime import datetime, time
-
-            moment = datetime.combine(day, time.min)
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    return (entries.opens is None or at >= entries.opens) and (entries.closes is None or at < entries.closes)
 
 
 def open_recitation_events(at=None) -> list[Event]:

@@ -2,16 +2,20 @@
 
 from zoneinfo import ZoneInfo
 
-from builder.campaign_file.models import CONFIG_SECTIONS, CampaignFile
+from builder.campaign_file.models import CampaignFile
 from builder.campaign_file.yaml_io import dump
 from campaigns.models import Campaign
-from campaigns.sections import STAGE_KINDS
-from campaigns.typed import dump_file
+from campaigns.sections import STAGE_KINDS, campaign_options, campaign_participation
+from campaigns.typed import dump_file, dump_stored
 from events.models import Event
+from events.sections import event_settings
+from judging.sections import judging_options
+from wechat.sections import wechat_options
 
 
 def campaign_file_model(campaign: Campaign) -> CampaignFile:
-    """The campaign as a CampaignFile (what loading its export would give)."""
+    """The campaign as a CampaignFile (what loading its export would give): its rows, and each app's typed
+    settings read back through the app's own view."""
     stages = sorted(campaign.stages.all(), key=lambda s: STAGE_KINDS.index(s.kind))
     basics = {"title_en": campaign.title_en, "theme": campaign.theme, "rules": campaign.rules}
     data = {
@@ -20,17 +24,19 @@ def campaign_file_model(campaign: Campaign) -> CampaignFile:
         **{key: value for key, value in basics.items() if value},
         "lead_library": campaign.lead_library.code,
         "timezone": campaign.timezone,
+        **dump_stored(campaign_options(campaign)),
         "stages": [{"kind": s.kind, "starts": s.starts_at, **({"ends": s.ends_at} if s.ends_at else {})}
                    for s in stages],
-        "libraries": campaign.participation,
+        "libraries": dump_stored(campaign_participation(campaign)),
         "age_groups": [{"key": g.key, "label": g.label, "min_age": g.min_age, "max_age": g.max_age}
                        for g in campaign.age_groups.order_by("min_age", "key")],
         "events": [
             {"slug": e.slug, "kind": e.kind, "title": e.title, **({"description": e.description} if e.description else {}),
-             "age_groups": [g.key for g in e.age_groups.order_by("min_age", "key")], **(e.settings or {})}
-            for e in Event.objects.filter(campaign=campaign).order_by("position", "id")
+             "age_groups": [g.key for g in e.age_groups.order_by("min_age", "key")], **dump_stored(event_settings(e))}
+            for e in Event.objects.filter(campaign=campaign).select_related("campaign").order_by("position", "id")
         ],
-        **{key: value for key, value in (campaign.config or {}).items() if key in CONFIG_SECTIONS},
+        **dump_stored(judging_options(campaign)),
+        **dump_stored(wechat_options(campaign)),
     }
     # Stored settings were checked when they were loaded: read them, do not judge them again.
     return CampaignFile.model_validate(data, context={"stored": True, "tz": ZoneInfo(campaign.timezone)})

@@ -3,6 +3,7 @@ campaign's file form. Values are passed on as typed; the campaign file's validat
 
 from django.contrib import messages
 from django.utils.text import slugify
+from pydantic import ValidationError
 
 from builder import file_port, selectors
 from builder.file_port import CHANNELS, CONSENT_PURPOSES, EVENT_KINDS, LIBRARY_LEVELS, MEDIA_BY_KIND, STAGE_KINDS
@@ -11,8 +12,8 @@ from campaigns.models import Library, Stage
 from config.errors import UserFacingError
 from events.bank_import import questions_import
 from events.models import QuestionBank
-from events.quiz_settings import QuizSettings
 from events.scoring import points_for
+from events.sections import Quiz
 
 AGE_ROWS_EXTRA = 2
 OPTIONAL_TEXTS = {"title_en", "theme", "rules", "timezone"}
@@ -262,19 +263,14 @@ class EventForm:
 
 def worked_example(quiz: dict) -> list[dict]:
     """Points for a right answer after 5 s and after 15 s, by this quiz's formula (events/scoring.py)."""
-    scoring = quiz.get("scoring") or {}
-    limit = (quiz.get("time_limit") or {})
+    shown = {key: quiz[key] for key in ("questions", "scoring", "time_limit") if quiz.get(key)}
     try:
-        settings = QuizSettings(
-            formula=scoring.get("formula") or "fixed", points=scoring.get("points"),
-            bonus_per_second=float(scoring.get("bonus_per_second") or 30),
-            per_question_seconds=limit.get("per_question_seconds"), paper_seconds=limit.get("paper_seconds"),
-            questions=int(quiz.get("questions") or 10))
-        return [{"seconds": t, "points": points_for(settings=settings, share=1.0, seconds=t),
-                 "limit": settings.question_seconds, "formula": settings.formula, "base": settings.base_points,
-                 "bonus": settings.bonus_per_second} for t in (5, 15)]
-    except (TypeError, ValueError):
+        settings = Quiz.model_validate({"bank": "example", "questions": 10, **shown}, context={"stored": True})
+    except ValidationError:
         return []
+    return [{"seconds": t, "points": points_for(settings=settings, share=1.0, seconds=t),
+             "limit": settings.question_seconds, "formula": settings.formula, "base": settings.base_points,
+             "bonus": settings.bonus_per_second} for t in (5, 15)]
 
 
 def bank_import(request, campaign) -> None:

@@ -13,11 +13,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from campaigns.audit import audit_record
-from campaigns.models import Campaign, User
+from campaigns.models import User
 from campaigns.selectors import campaign_stage_is_open
 from judging.models import (
     Like,
 )
+from judging.sections import judging_options
 from judging.services.common import error
 from submissions.models import Entry
 
@@ -28,28 +29,17 @@ def voter_hash(voter_key: str) -> str:
     return hmac.new(f"likes:{salt}".encode(), voter_key.encode(), hashlib.sha256).hexdigest()
 
 
-def _likes_settings(campaign: Campaign) -> dict:
-    cfg = (campaign.config or {}).get("likes") or {}
-    return {
-        "event": cfg.get("event"),
-        "per_voter_per_entry_per_day": int(cfg.get("per_voter_per_entry_per_day") or 1),
-        "per_voter_per_day": int(cfg.get("per_voter_per_day") or 20),
-        "per_minute": int(cfg.get("per_minute") or 10),
-        "burst_per_network_10min": int(cfg.get("burst_per_network_10min") or 15),
-    }
-
-
 def like_add(*, entry: Entry, voter_key: str, source: str = "web", network: str = "", at: datetime | None = None) -> Like:
     """One like per verified voter per entry per day (DB constraint), daily and per-minute limits,
     bursts from one network flagged for organizers."""
     at = at or timezone.now()
     campaign = entry.event.campaign
-    cfg = _likes_settings(campaign)
+    likes = judging_options(campaign).likes_rules
     if not voter_key:
         raise error("like_login", "请先登录或通过微信进入后再点赞", "log in (or open from WeChat) to like", status=401)
     if not campaign_stage_is_open(campaign, "likes_open", at):
         raise error("likes_closed", "现在不是点赞时间", "likes are not open now", status=409)
-    if cfg["event"] and entry.event.slug != cfg["event"]:
+    if likes.event and entry.event.slug != likes.event:
         raise error("likes_event", "这个项目不开放点赞", "this event does not take likes", status=409)
     from submissions.access import gallery_visible
 
@@ -60,20 +50,20 @@ def like_add(*, entry: Entry, voter_key: str, source: str = "web", network: str 
 
     day: date = at.astimezone(ZoneInfo(campaign.timezone or "Asia/Shanghai")).date()
     minute_key = f"likes:rate:{vh}:{int(at.timestamp() // 60)}"
-    if cache.get_or_set(minute_key, 0, 120) >= cfg["per_minute"]:
+    if cache.get_or_set(minute_key, 0, 120) >= likes.per_minute:
         raise error("like_rate", "点赞太频繁，请稍后再试", "too many likes; please wait a minute", status=429)
     try:
         cache.incr(minute_key)
     except ValueError:
         cache.set(minute_key, 1, 120)
-    if Like.objects.filter(voter_hash=vh, day=day).count() >= cfg["per_voter_per_day"]:
-        raise error("like_daily", f"今天的点赞次数已用完（每天 {cfg['per_voter_per_day']} 次）",
-                     f"you have used today's {cfg['per_voter_per_day']} likes", status=429)
+    if Like.objects.filter(voter_hash=vh, day=day).count() >= likes.per_voter_per_day:
+        raise error("like_daily", f"今天的点赞次数已用完（每天 {likes.per_voter_per_day} 次）",
+                    f"you have used today's {likes.per_voter_per_day} likes", status=429)
     nh = voter_hash(f"net:{network}") if network else ""
     flagged = ""
     if nh:
         recent = Like.objects.filter(entry=entry, network_hash=nh, created_at__gte=at - timedelta(minutes=10)).count()
-        if recent + 1 >= cfg["burst_per_network_10min"]:
+        if recent + 1 >= likes.burst_per_network_10min:
             flagged = "burst_same_network"
     try:
         with transaction.atomic():

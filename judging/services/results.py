@@ -21,6 +21,7 @@ from judging.models import (
     Score,
     TieDecision,
 )
+from judging.sections import judging_options
 from judging.selectors import scope_key
 from judging.services.assignments import add_judge
 from judging.services.common import error
@@ -29,13 +30,11 @@ from submissions.models import Entry
 
 
 def _official(campaign: Campaign) -> str:
-    value = ((campaign.config or {}).get("judging") or {}).get("official_score") or "calibrated"
-    return value if value in ("calibrated", "trimmed_mean", "raw_mean") else "calibrated"
+    return judging_options(campaign).official_score
 
 
 def _tie_chain(campaign: Campaign) -> list[str]:
-    chain = ((campaign.config or {}).get("judging") or {}).get("tie_break")
-    return list(chain or ["priority_criterion", "head_to_head", "chief"])
+    return judging_options(campaign).tie_break
 
 
 def _priority_scores(round_: Round, entry_ids) -> dict[int, list[float]]:
@@ -141,10 +140,10 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
     awaiting = set(round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION).values_list("entry_id", flat=True))
     entries = {e.id: e for e in Entry.objects.filter(id__in=[int(r.entry_id) for r in agg_entries])
                .select_related("library__parent", "child")}
-    scoring = (campaign.config or {}).get("scoring") or {}
-    formula = scoring.get("formula") or "panel"
+    options = judging_options(campaign)
+    formula = options.final_formula
     final_formula.parse(formula)
-    likes_event = ((campaign.config or {}).get("likes") or {}).get("event")
+    likes_event = options.likes_rules.event
     use_likes = final_formula.uses_likes(formula) and (not likes_event or likes_event == round_.event.slug)
     from judging.selectors import valid_likes
 
@@ -163,8 +162,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
             "entry_id": entry.id, "r": r, "panel": panel, "likes": like_counts.get(entry.id, 0), "flags": flags,
             "calibrated": r.calibrated, "trimmed_mean": r.trimmed_mean, "raw_mean": r.raw_mean,
         })
-    awards = [a for a in ((campaign.config or {}).get("awards") or [])
-              if (not a.get("event") or a.get("event") == round_.event.slug) and a.get("kind") != "organisation"]
+    awards = options.entry_awards(round_.event.slug)
     is_last = not Round.objects.filter(campaign=campaign, event=round_.event, position__gt=round_.position).exists()
     saved = []
     for scope, items in by_scope.items():
@@ -178,8 +176,8 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
         tiers = []
         if is_last:
             for award in awards:
-                if (award.get("scope") or round_.scope) == round_.scope:
-                    tiers += [award] * int(award.get("count") or 0)
+                if award.scope == round_.scope:
+                    tiers += [award] * award.count
         for pos, item in enumerate(ordered):
             r = item["r"]
             award = tiers[pos] if pos < len(tiers) and "tie" not in item["flags"] else None
@@ -189,7 +187,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
                 "rank_low": getattr(r, "rank_low", None), "rank_high": getattr(r, "rank_high", None),
                 "likes": item["likes"], "likes_normalised": item["likes_norm"], "final_score": item["final"],
                 "rank": item["rank"], "advanced": item["rank"] <= n_adv, "flags": item["flags"],
-                "award_key": award.get("key", "") if award else "", "award_title": award.get("title", "") if award else "",
+                "award_key": award.key if award else "", "award_title": award.title if award else "",
                 "tie_note": item["tie_note"],
             }
             result, created = Result.objects.get_or_create(round=round_, entry_id=item["entry_id"], defaults=values)
@@ -225,10 +223,9 @@ def round_top_up(*, round_: Round, actor: User | None) -> list[Assignment]:
     is_last = not Round.objects.filter(campaign=campaign, event=round_.event, position__gt=round_.position).exists()
     award_cuts, total = [], 0
     if is_last:
-        for award in (campaign.config or {}).get("awards") or []:
-            if award.get("kind") != "organisation" and (award.get("event") in (None, round_.event.slug)) and (
-                    (award.get("scope") or round_.scope) == round_.scope):
-                total += int(award.get("count") or 0)
+        for award in judging_options(campaign).entry_awards(round_.event.slug):
+            if award.scope == round_.scope:
+                total += award.count
                 award_cuts.append(total)
     added = []
     for results in by_scope.values():

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db import transaction
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from campaigns.audit import audit_record
 from campaigns.models import Campaign, User
+from campaigns.typed import dump_stored
 from events.models import Event
 from judging.models import (
     Round,
 )
+from judging.sections import judging_options
 from judging.services.common import error
 
 DEFAULT_RUBRIC = [
@@ -24,49 +22,24 @@ DEFAULT_RUBRIC = [
 ]
 
 
-def _when(value, campaign: Campaign, *, end: bool = False):
-    if not value:
-        return None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        text = str(value)
-        dt = parse_datetime(text)
-        if dt is None:
-            d = parse_date(text)
-            if d is None:
-                raise error("round_date", f"评审轮次日期无法识别：{text}", f"cannot read the round date {text!r}")
-            dt = datetime.combine(d, datetime.max.time() if end else datetime.min.time())
-    if timezone.is_naive(dt):
-        from zoneinfo import ZoneInfo
-
-        dt = dt.replace(tzinfo=ZoneInfo(campaign.timezone or "Asia/Shanghai"))
-    return dt
-
-
 @transaction.atomic
 def rounds_sync(*, campaign: Campaign, actor: User | None = None) -> list[Round]:
-    """Create/update the rounds declared in Campaign.config["judging"]["rounds"] (idempotent)."""
-    judging = (campaign.config or {}).get("judging") or {}
+    """Create/update the rounds the campaign's judging section declares (idempotent)."""
     rounds = []
-    for position, spec in enumerate(judging.get("rounds") or []):
-        key = spec.get("key") or f"r{position + 1}"
-        event = Event.objects.filter(campaign=campaign, slug=spec.get("event")).first()
+    for position, spec in enumerate(judging_options(campaign).rounds):
+        key = spec.key
+        event = Event.objects.filter(campaign=campaign, slug=spec.event).first()
         if event is None:
-            raise error("round_event", f"评审轮次 {key} 的活动项目 {spec.get('event')} 不存在",
-                         f"round {key}: event {spec.get('event')!r} does not exist")
+            raise error("round_event", f"评审轮次 {key} 的活动项目 {spec.event} 不存在",
+                        f"round {key}: event {spec.event!r} does not exist")
         values = {
-            "event": event, "title": spec.get("title") or key, "position": position,
-            "scope": spec.get("scope") or Round.Scope.NATIONAL,
-            "judges_per_entry": int(spec.get("judges_per_entry") or 3),
-            "method": spec.get("method") or Round.Method.RUBRIC,
-            "comparisons_per_entry": int(spec.get("comparisons_per_entry") or 10),
-            "rubric": spec.get("rubric") or DEFAULT_RUBRIC,
-            "advance": spec.get("advance") or {},
-            "opens_at": _when(spec.get("opens"), campaign), "closes_at": _when(spec.get("closes"), campaign, end=True),
-            "tolerance": float(spec.get("tolerance") if spec.get("tolerance") is not None else 15),
-            "same_city_conflict": bool(spec.get("same_city_conflict", False)),
-            "anchors": int(spec.get("anchors") if spec.get("anchors") is not None else 2),
+            "event": event, "title": spec.title, "position": position, "scope": spec.scope,
+            "judges_per_entry": spec.judges_per_entry, "method": spec.method,
+            "comparisons_per_entry": spec.comparisons_per_entry,
+            "rubric": [dump_stored(criterion) for criterion in spec.rubric] if spec.rubric else DEFAULT_RUBRIC,
+            "advance": dump_stored(spec.advance) if spec.advance else {},
+            "opens_at": spec.opens, "closes_at": spec.closes,
+            "tolerance": spec.tolerance, "same_city_conflict": spec.same_city_conflict, "anchors": spec.anchors,
         }
         round_, created = Round.objects.get_or_create(campaign=campaign, key=key, defaults=values)
         if not created:

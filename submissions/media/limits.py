@@ -1,7 +1,9 @@
 """What an event accepts: media kinds and limits from the campaign file (`entries:` section of the
-event, stored in Event.settings), with the defaults the issue names when a key is missing."""
+event, read typed through events.sections), with the defaults of each kind where a limit is not set."""
 
 from dataclasses import dataclass, replace
+
+from events.sections import Entries, event_settings
 
 KIND_BY_EVENT = {"recitation": "audio", "essay": "essay", "photo": "image", "drawing": "image", "video": "video"}
 
@@ -23,14 +25,15 @@ DEFAULTS: dict[str, MediaLimits] = {
 }
 
 
-def entries_settings(event) -> dict:
-    return dict((getattr(event, "settings", None) or {}).get("entries") or {})
+def entries_settings(event) -> Entries | None:
+    """The event's `entries:` section (None for an event without one, e.g. a quiz)."""
+    return event_settings(event).entries if event is not None else None
 
 
 def kind_for_event(event) -> str:
-    media = entries_settings(event).get("media") or []
-    if media:
-        return media[0]
+    entries = entries_settings(event)
+    if entries and entries.media:
+        return entries.media[0]
     return KIND_BY_EVENT.get(event.kind, "audio")
 
 
@@ -39,10 +42,8 @@ def limits_for(kind: str, event=None) -> MediaLimits:
     limits = DEFAULTS[kind]
     if event is None:
         return limits
-    configured = entries_settings(event).get("limits") or {}
-    values = {}
-    for field in ("min_seconds", "max_seconds", "max_bytes", "max_chars", "max_megapixels"):
-        if configured.get(field) is not None:
-            values[field] = float(configured[field]) if field in ("min_seconds", "max_seconds", "max_megapixels") \
-                else int(configured[field])
-    return replace(limits, **values)
+    entries = entries_settings(event)
+    configured = entries.limits if entries and entries.limits else None
+    if configured is None:
+        return limits
+    return replace(limits, **{name: value for name, value in configured.model_dump().items() if value is not None})

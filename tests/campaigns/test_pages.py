@@ -27,7 +27,7 @@ def _fast_password_hashing(settings):
 def campaign(libraries):
     campaign = make_campaign(libraries)
     Event.objects.create(campaign=campaign, slug="recite", kind="recitation", title="古诗词诵读",
-                         description="选一首诗，朗读并录音。", settings={"entries": {"opens": "2027-06-01", "closes": "2027-06-30"}})
+                         description="选一首诗，朗读并录音。", settings={"entries": {"media": ["audio"], "opens": "2027-06-01", "closes": "2027-06-30"}})
     Event.objects.create(campaign=campaign, slug="quiz", kind="quiz", title="诗词答题", position=1)
     return campaign
 
@@ -256,7 +256,7 @@ def test_english_consent_texts(client, make_user, libraries):
 def test_events_show_their_window_and_links(client, campaign):
     now = timezone.localtime()
     Event.objects.create(campaign=campaign, slug="essay", kind="essay", title="征文：我的阅读年", position=2,
-                         settings={"entries": {"opens": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
+                         settings={"entries": {"media": ["essay"], "opens": (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M"),
                                                "closes": (now + timedelta(days=9)).isoformat()}})
     page = client.get(f"/c/{campaign.slug}/").content.decode()
     cards = {title: page.split(f"<h3>{title}</h3>")[1].split("</li>")[0] for title in ("征文：我的阅读年", "古诗词诵读", "诗词答题")}

@@ -7,10 +7,17 @@ from django.utils import timezone
 
 from config.errors import UserFacingError
 from events.models import AttemptQuestion, Question, QuizResult
-from events.quiz_settings import QuizSettings, Quota, quiz_settings
 from events.scoring import credit, points_for
+from events.sections import Quiz, quiz_rules
 from events.selectors import child_rank, individual_board
 from events.services import attempt_start, draw_questions
+
+
+def _quiz(*, formula: str, points: float | None = None, per_question_seconds: int | None = None) -> Quiz:
+    """A quiz's rules as a campaign file gives them (only the scoring and timing vary here)."""
+    scoring = {"formula": formula, **({"points": points} if points is not None else {})}
+    timing = {"time_limit": {"per_question_seconds": per_question_seconds}} if per_question_seconds else {}
+    return Quiz(bank="poems", questions=10, scoring=scoring, **timing)
 
 
 def _candidates():
@@ -20,7 +27,7 @@ def _candidates():
 @pytest.mark.django_db
 def test_draw_honours_difficulty_quotas_on_every_attempt(quiz_event, family):
     by_id = {q.pk: q for q in Question.objects.all()}
-    settings = quiz_settings(quiz_event)
+    settings = quiz_rules(quiz_event)
     for seed in range(30):
         ids = draw_questions(candidates=_candidates(), settings=settings, rng=random.Random(seed))
         assert len(ids) == len(set(ids)) == 5
@@ -30,7 +37,10 @@ def test_draw_honours_difficulty_quotas_on_every_attempt(quiz_event, family):
 @pytest.mark.django_db
 def test_draw_by_tag_then_fill_and_refuses_impossible_quotas(quiz_event):
     by_id = {q.pk: q for q in Question.objects.all()}
-    settings = QuizSettings(bank="poems", questions=8, draw=(Quota(count=3, tag="图书馆"), Quota(count=2, tag="宋诗")))
+    # Quotas for 5 of 8 questions (a file must account for all of them; the draw still fills up the rest).
+    settings = Quiz.model_validate({"bank": "poems", "questions": 8, "draw": [{"count": 3, "tag": "图书馆"},
+                                                                             {"count": 2, "tag": "宋诗"}]},
+                                   context={"stored": True})
     drawn = set()
     for seed in range(20):
         ids = draw_questions(candidates=_candidates(), settings=settings, rng=random.Random(seed))
@@ -39,8 +49,8 @@ def test_draw_by_tag_then_fill_and_refuses_impossible_quotas(quiz_event):
         drawn.update(ids)
     assert len(drawn) > 12  # random, not the same paper every time
     with pytest.raises(UserFacingError) as info:
-        draw_questions(candidates=_candidates(), settings=QuizSettings(bank="poems", questions=4,
-                                                                       draw=(Quota(count=4, difficulty=3),)))
+        draw_questions(candidates=_candidates(), settings=Quiz(bank="poems", questions=4,
+                                                               draw=[{"count": 4, "difficulty": 3}]))
     assert info.value.code == "quiz_bank_too_small"
 
 
@@ -61,18 +71,18 @@ def test_attempt_draw_shuffles_options_but_keeps_true_false(quiz_factory, family
 
 
 def test_fixed_points_and_partial_credit():
-    fixed = QuizSettings(formula="fixed", points=5)
+    fixed = _quiz(formula="fixed", points=5)
     assert points_for(settings=fixed, share=1.0, seconds=19) == 5
     assert points_for(settings=fixed, share=0.0, seconds=1) == 0
     assert credit(kind="multiple", correct="ACD", chosen="AC", partial="proportional") == pytest.approx(2 / 3)
     assert credit(kind="multiple", correct="ACD", chosen="AB", partial="proportional") == 0  # a wrong tick: nothing
     assert credit(kind="multiple", correct="ACD", chosen="AC", partial="none") == 0
     assert credit(kind="single", correct="B", chosen="B", partial="none") == 1
-    assert points_for(settings=QuizSettings(formula="fixed", points=6), share=2 / 3, seconds=3) == 4
+    assert points_for(settings=_quiz(formula="fixed", points=6), share=2 / 3, seconds=3) == 4
 
 
 def test_time_bonus_formula_100_plus_remaining_seconds_times_30():
-    rules = QuizSettings(formula="time_bonus", per_question_seconds=20)
+    rules = _quiz(formula="time_bonus", per_question_seconds=20)
     assert points_for(settings=rules, share=1.0, seconds=4) == 100 + (20 - 4) * 30  # 580
     assert points_for(settings=rules, share=1.0, seconds=0) == 700
     assert points_for(settings=rules, share=1.0, seconds=20) == 100
@@ -82,12 +92,12 @@ def test_time_bonus_formula_100_plus_remaining_seconds_times_30():
 
 
 def test_kahoot_formula():
-    rules = QuizSettings(formula="kahoot", per_question_seconds=20, points=100)  # the schema's filled default
+    rules = _quiz(formula="kahoot", per_question_seconds=20)  # points left at its default (100)
     assert points_for(settings=rules, share=1.0, seconds=0) == 1000
     assert points_for(settings=rules, share=1.0, seconds=10) == 750  # round((1 − 10/40)·1000)
     assert points_for(settings=rules, share=1.0, seconds=20) == 500
     assert points_for(settings=rules, share=1.0, seconds=7.3) == round((1 - 7.3 / 40) * 1000)
-    assert points_for(settings=QuizSettings(formula="kahoot", per_question_seconds=20, points=2000), share=1.0,
+    assert points_for(settings=_quiz(formula="kahoot", per_question_seconds=20, points=2000), share=1.0,
                       seconds=10) == 1500
 
 

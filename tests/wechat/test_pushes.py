@@ -94,7 +94,7 @@ def test_campaign_file_daily_push_sync_is_idempotent(libraries):
         "pushes": [{"key": "daily-poem", "title": "每日一诗 {day}", "audience": "all",
                     "schedule": {"daily_at": "08:00", "from": "2027-02-05", "to": "2027-02-07"},
                     "articles": [{"title": "每日一诗", "digest": "{date}", "content": "<p>春眠不觉晓</p>"}]},
-                   {"key": "launch", "title": "活动上线", "audience": {"tag": 100},
+                   {"key": "launch", "title": "活动上线", "audience": {"tag": "100"},
                     "schedule": {"at": "2027-02-01T10:00:00+08:00"},
                     "articles": [{"title": "活动上线", "content": "<p>欢迎</p>"}]}],
     })

@@ -19,6 +19,8 @@ from wechat.models import (
     Article,
     Push,
 )
+from wechat.sections import Push as PushSpec
+from wechat.sections import wechat_options
 
 ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "h1", "h2", "h3", "h4", "blockquote", "ul", "ol", "li",
                 "img", "a", "span", "section", "figure", "figcaption", "hr"}
@@ -131,42 +133,21 @@ def _campaign_zone(campaign: Campaign) -> ZoneInfo:
         return ZoneInfo("Asia/Shanghai")
 
 
-def _parse_when(value, zone: ZoneInfo) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        moment = value
-    elif isinstance(value, dt.date):
-        moment = dt.datetime.combine(value, dt.time(9, 0))
-    else:
-        moment = dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
-
-
-def _parse_day(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value).strip()[:10])
-
-
-def push_occurrences(spec: dict, campaign: Campaign) -> list[tuple[str, dt.datetime]]:
+def push_occurrences(spec: PushSpec, campaign: Campaign) -> list[tuple[str, dt.datetime]]:
     """(key, when) for each push the campaign file's `pushes` entry describes."""
     zone = _campaign_zone(campaign)
-    key = str(spec.get("key") or "").strip()
-    schedule = spec.get("schedule") or {}
-    if not key:
-        raise UserFacingError("push_key_missing", "推送缺少 key。", "A push in the campaign file has no key.")
-    if "at" in schedule:
-        return [(key, _parse_when(schedule["at"], zone))]
-    if "daily_at" in schedule:
-        hour, minute = (int(x) for x in str(schedule["daily_at"]).split(":")[:2])
-        first, last = _parse_day(schedule["from"]), _parse_day(schedule["to"])
+    schedule = spec.schedule
+    if schedule.at is not None:
+        return [(spec.key, schedule.at)]
+    if schedule.daily_at is not None and schedule.from_ and schedule.to:
+        first, last = schedule.from_, schedule.to
         if last < first or (last - first).days > 366:
-            raise UserFacingError("push_bad_range", f"推送 {key} 的日期范围不正确。", f"Push {key}: bad date range.")
+            raise UserFacingError("push_bad_range", f"推送 {spec.key} 的日期范围不正确。", f"Push {spec.key}: bad date range.")
         days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
-        return [(f"{key}@{day.isoformat()}", dt.datetime.combine(day, dt.time(hour, minute), tzinfo=zone)) for day in days]
-    raise UserFacingError("push_no_schedule", f"推送 {key} 缺少 schedule（at 或 daily_at）。",
-                          f"Push {key} needs a schedule (at or daily_at).")
+        return [(f"{spec.key}@{day.isoformat()}", dt.datetime.combine(day, schedule.daily_at, tzinfo=zone))
+                for day in days]
+    raise UserFacingError("push_no_schedule", f"推送 {spec.key} 缺少 schedule（at 或 daily_at）。",
+                          f"Push {spec.key} needs a schedule (at or daily_at).")
 
 
 def _fill(text: str, day: dt.date) -> str:
@@ -177,22 +158,19 @@ def pushes_sync_from_campaign(campaign: Campaign) -> dict:
     """Create or update the pushes of the campaign file's `pushes` section (idempotent).
 
     Pushes already handed to WeChat are never changed; unsent ones follow the file."""
-    specs = (campaign.config or {}).get("pushes") or []
+    specs = wechat_options(campaign).pushes
     counts = {"created": 0, "updated": 0, "unchanged": 0, "kept_sent": 0}
     for spec in specs:
-        audience = spec.get("audience", "all")
-        tag = "" if audience in (None, "all") else str((audience or {}).get("tag", "")) if isinstance(audience, dict) else ""
         for key, when in push_occurrences(spec, campaign):
             day = when.astimezone(_campaign_zone(campaign)).date()
-            title = _fill(str(spec.get("title") or key), day)
+            title = _fill(spec.title, day)
             articles = [
-                {"title": _fill(str(a.get("title") or title), day), "author": str(a.get("author") or ""),
-                 "digest": _fill(str(a.get("digest") or ""), day), "content": _fill(str(a.get("content") or ""), day),
-                 "link": str(a.get("link") or "")}
-                for a in (spec.get("articles") or [])
+                {"title": _fill(a.title, day), "author": a.author or "", "digest": _fill(a.digest or "", day),
+                 "content": _fill(a.content, day), "link": a.link or ""}
+                for a in spec.articles
             ]
-            covers = [a.get("cover") or "" for a in (spec.get("articles") or [])]
-            counts[_sync_one(campaign, key, title, tag, when, articles, covers)] += 1
+            covers = [a.cover or "" for a in spec.articles]
+            counts[_sync_one(campaign, key, title, spec.audience_tag, when, articles, covers)] += 1
     if specs:
         ensure_push_schedule()
     return counts

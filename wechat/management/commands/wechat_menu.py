@@ -6,6 +6,7 @@ from campaigns.models import Campaign
 from wechat import client, links
 from wechat.client import WeChatAPIError
 from wechat.errors import explain
+from wechat.sections import wechat_options
 from wechat.selectors import DEFAULT_MENU, campaign_menu
 
 LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", "campaign": "活动", "login": "登录",
@@ -13,9 +14,9 @@ LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", 
 
 
 def menu_buttons(campaign: Campaign) -> list[dict]:
-    configured = ((campaign.config or {}).get("wechat") or {}).get("menu")
+    section = wechat_options(campaign).wechat
     merged = campaign_menu(campaign)
-    keys = list(configured) if isinstance(configured, dict) and configured else ["QUIZ", "REGISTER", "MY_ENTRIES"]
+    keys = list(section.menu) if section and section.menu else ["QUIZ", "REGISTER", "MY_ENTRIES"]
     menu = {key: merged.get(key, DEFAULT_MENU.get(key)) for key in keys}
     seen, buttons = set(), []
     for key, action in menu.items():
