@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 
 from campaigns.sections import CampaignOptions, CampaignSection
 from campaigns.typed import Problem, hint, present
-from events.sections import EventSettings, EventSpec, EventsSection
+from events.sections import EventSettings, EventsSection
 from judging import formula as final_formula
 from judging.sections import JudgingOptions
 from wechat.sections import WechatOptions
@@ -24,7 +24,6 @@ from wechat.sections import WechatOptions
 CONFIG_SECTIONS = [*CampaignOptions.model_fields, *JudgingOptions.model_fields, *WechatOptions.model_fields]
 # Keys of an event kept in Event.settings (the rest are Event columns).
 EVENT_SETTINGS = list(EventSettings.model_fields)
-EVENT_COLUMNS = [name for name in EventSpec.model_fields if name not in EVENT_SETTINGS]
 
 
 class CampaignFile(WechatOptions, JudgingOptions, EventsSection, CampaignSection):
@@ -64,9 +63,6 @@ class CampaignFile(WechatOptions, JudgingOptions, EventsSection, CampaignSection
             if "panel" in names and self.judging is None:
                 yield Problem(("scoring", "formula"), "公式用到 panel，但文件没有 judging 部分",
                               "the formula uses panel but there is no judging section")
-
-    def event_settings(self, event: EventSpec) -> EventSettings:
-        return EventSettings.model_construct(**{name: getattr(event, name) for name in EVENT_SETTINGS})
 
 
 def _event_ref(slug, loc, kinds: dict, *, entries_only: bool = False) -> Iterator[Problem]:
