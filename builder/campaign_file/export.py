@@ -2,15 +2,13 @@
 
 from zoneinfo import ZoneInfo
 
-from builder.campaign_file.models import CampaignFile
+from builder.campaign_file.models import CONFIG_VIEWS, CampaignFile
 from builder.campaign_file.yaml_io import dump
 from campaigns.models import Campaign
-from campaigns.sections import STAGE_KINDS, campaign_options, campaign_participation
-from campaigns.typed import dump_file, dump_stored
+from campaigns.sections import STAGE_KINDS, campaign_participation, campaign_zone
+from campaigns.typed import dump_file, dump_stored, typed_view
 from events.models import Event
 from events.sections import event_settings
-from judging.sections import judging_options
-from wechat.sections import wechat_options
 
 
 def campaign_file_model(campaign: Campaign) -> CampaignFile:
@@ -24,7 +22,6 @@ def campaign_file_model(campaign: Campaign) -> CampaignFile:
         **{key: value for key, value in basics.items() if value},
         "lead_library": campaign.lead_library.code,
         "timezone": campaign.timezone,
-        **dump_stored(campaign_options(campaign)),
         "stages": [{"kind": s.kind, "starts": s.starts_at, **({"ends": s.ends_at} if s.ends_at else {})}
                    for s in stages],
         "libraries": dump_stored(campaign_participation(campaign)),
@@ -35,9 +32,9 @@ def campaign_file_model(campaign: Campaign) -> CampaignFile:
              "age_groups": [g.key for g in e.age_groups.order_by("min_age", "key")], **dump_stored(event_settings(e))}
             for e in Event.objects.filter(campaign=campaign).select_related("campaign").order_by("position", "id")
         ],
-        **dump_stored(judging_options(campaign)),
-        **dump_stored(wechat_options(campaign)),
     }
+    for view in CONFIG_VIEWS:  # retention_days; judging, likes, scoring, awards; wechat, pushes
+        data.update(dump_stored(typed_view(campaign, "config", view, tz=campaign_zone(campaign))))
     # Stored settings were checked when they were loaded: read them, do not judge them again.
     return CampaignFile.model_validate(data, context={"stored": True, "tz": ZoneInfo(campaign.timezone)})
 

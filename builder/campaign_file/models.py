@@ -20,8 +20,10 @@ from judging import formula as final_formula
 from judging.sections import JudgingOptions
 from wechat.sections import WechatOptions
 
-# Keys of Campaign.config: the sections the apps keep there.
-CONFIG_SECTIONS = [*CampaignOptions.model_fields, *JudgingOptions.model_fields, *WechatOptions.model_fields]
+# Each app's view of Campaign.config, and the keys they keep there. This module is the one place outside
+# wechat that imports it: composing a whole campaign is the builder's job (the rest plug wechat in).
+CONFIG_VIEWS = (CampaignOptions, JudgingOptions, WechatOptions)
+CONFIG_SECTIONS = [name for view in CONFIG_VIEWS for name in view.model_fields]
 # Keys of an event kept in Event.settings (the rest are Event columns).
 EVENT_SETTINGS = list(EventSettings.model_fields)
 
