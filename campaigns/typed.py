@@ -12,8 +12,11 @@ wrong, so a file's author reads the same message whatever field it is. Rules tha
 errors, on what could be read — see builder/campaign_file/validate.py)."""
 
 import copy
+import difflib
 import math
 import re
+import types
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, time
 from typing import Annotated, Any, Literal, NamedTuple
@@ -41,8 +44,6 @@ Loc = tuple[str | int, ...]
 
 
 def did_you_mean(word, choices) -> str | None:
-    import difflib
-
     matches = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return matches[0] if matches else None
 
@@ -400,15 +401,14 @@ def model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
 
 
 def _unwrap(annotation, item: bool):
-    import typing
-
+    """The type under Annotated/Optional (and, for `item`, a list's item type)."""
     for _ in range(6):
         origin = typing.get_origin(annotation)
         if origin is Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin in (list, tuple) and item:
             annotation, item = typing.get_args(annotation)[0], False
-        elif origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
+        elif origin in (typing.Union, types.UnionType):
             models = [a for a in typing.get_args(annotation)
                       if a is not type(None) and typing.get_origin(a) is not Literal]
             annotation = models[0] if models else None
@@ -458,8 +458,6 @@ def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
 
 def _nested(annotation) -> tuple[str, type[BaseModel]] | None:
     """("one", M) for a model field (optional or not), ("list", M) for a list of models, else None."""
-    import typing
-
     plain = _unwrap(annotation, False)
     if isinstance(plain, type) and issubclass(plain, BaseModel):
         return "one", plain
