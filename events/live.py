@@ -44,10 +44,8 @@ def live_open(*, event: Event, host, questions: int | None = None, seconds: int 
     if event.kind != Event.Kind.QUIZ:
         raise _err("not_a_quiz", "这个活动项目不是答题", "This event is not a quiz", 404)
     settings = quiz_rules(event)
-    if questions:
-        from dataclasses import replace
-
-        settings = replace(settings, questions=questions, draw=())
+    if questions:  # the host's own count: drawn at random, without the file's quotas
+        settings = settings.model_copy(update={"questions": questions, "draw": []})
     bank = quiz_bank(event, settings)
     candidates = [(qid, d, tags or []) for qid, d, tags in
                   Question.objects.filter(bank=bank).values_list("id", "difficulty", "tags")]

@@ -36,11 +36,12 @@ print(json.dumps({"event": event.id}))
 """
 
 CHILD = r"""
-from campaigns.models import Child, Library
+from campaigns.models import Child, ConsentRecord, Library
 from wechat.models import Follower
 follower = Follower.objects.get(openid="OPENID")
-Child.objects.create(guardian=follower.user, display_name="王小明", nickname="小明", birth_year=2017,
-                     library=Library.objects.get(code="NLC"))
+child = Child.objects.create(guardian=follower.user, display_name="王小明", nickname="小明", birth_year=2017,
+                             library=Library.objects.get(code="NLC"))
+ConsentRecord.objects.create(child=child, purpose="judging", granted=True, text_version="t", recorded_by=follower.user)
 print("child", follower.user_id)
 """.replace("OPENID", OPENID)
 

@@ -10,7 +10,7 @@ if __name__ == "__main__":
     django.setup()
     from django.core.files.base import ContentFile
 
-    from campaigns.models import Child, User
+    from campaigns.models import Child, ConsentRecord, User
     from events.models import Event, Poem
     from submissions.services import entry_submit
     from tests.submissions.scripts.setup import build
@@ -22,6 +22,9 @@ if __name__ == "__main__":
     for i, path in enumerate(sys.argv[1:]):
         child = first if i == 0 else Child.objects.create(guardian=guardian, display_name=f"孩子{i}",
                                                           nickname=f"小{i}", birth_year=2017, library=first.library)
+        if i:  # the event asks for the guardian's consent to judging (the campaign file's default)
+            ConsentRecord.objects.create(child=child, purpose="judging", granted=True, text_version="t",
+                                         recorded_by=guardian)
         with open(path, "rb") as fh:
             entry = entry_submit(event=event, child=child, poem=poem, channel="upload", idempotency_key=f"k{i}",
                                  uploaded_file=ContentFile(fh.read(), name=path.rsplit("/", 1)[-1]),
