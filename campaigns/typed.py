@@ -340,6 +340,13 @@ TimeOfDay = Annotated[time, BeforeValidator(_time_in),
                       PlainSerializer(lambda t: t.strftime("%H:%M"), return_type=str, when_used="json")]
 
 
+def AsWritten(model: type[BaseModel]):
+    """Another app's own pydantic model inside a campaign, kept as the file wrote it (its defaults are the
+    app's to apply), so that the export gives the file back."""
+    return Annotated[model, PlainSerializer(
+        lambda value: value.model_dump(mode="json", by_alias=True, exclude_unset=True), when_used="json")]
+
+
 def ListOf(item, *, min_items: int = 0, unique: bool = False):
     def before(value):
         if not isinstance(value, list):
@@ -436,7 +443,11 @@ def error_messages(error: dict, root: type[BaseModel]) -> tuple[Loc, str, str]:
         return loc, "应为列表（每项以 “- ” 开头）", "must be a list (items start with '- ')"
     if kind == "string_type":
         return loc, "应为文本（数字或日期请加引号）", "must be text (quote numbers and dates)"
-    return loc, f"取值无效：{error['msg']}", error["msg"]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if " / " in message:  # another app's own validators write "中文 / English"
+        zh, en = message.split(" / ", 1)
+        return loc, zh, en
+    return loc, f"取值无效：{message}", message
 
 
 # --- a partly valid model, for checking rules while other fields are wrong ----------------------------

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from campaigns.typed import (
     AllOr,
@@ -19,6 +19,7 @@ from campaigns.typed import (
     Problem,
     SettingsModel,
     Slug,
+    StoredView,
     Text,
     hint,
     present,
@@ -28,7 +29,9 @@ from campaigns.typed import (
 )
 from config.errors import UserFacingError
 
-EVENT_KINDS = ["quiz", "recitation", "essay", "photo", "drawing", "video"]
+EVENT_KINDS = ["quiz", "recitation", "essay", "photo", "drawing", "video", "reading"]
+# Kinds whose settings are another app's section (reading: `reading:`), neither entries nor quiz.
+OWN_SECTION_KINDS = ["reading"]
 MEDIA = ["audio", "image", "essay", "video"]
 CHANNELS = ["web", "wechat_voice"]
 CONSENT_PURPOSES = ["judging", "gallery", "publish_name"]
@@ -220,8 +223,8 @@ class Quiz(SettingsModel):
 
 # --- events -----------------------------------------------------------------------------------------
 
-class EventSettings(SettingsModel):
-    """Event.settings: the section of the event's kind."""
+class EventSettings(StoredView):
+    """Event.settings: the section of the event's kind (a later app's section, e.g. reading's, is its own)."""
     entries: Entries | None = None
     quiz: Quiz | None = None
 
@@ -246,9 +249,17 @@ class EventColumns(SettingsModel):
 class EventSpec(EventSettings, EventColumns):
     """One event of a campaign file: its columns, then the settings of its kind."""
 
+    model_config = ConfigDict(extra="forbid")
+
     def problems(self, context) -> Iterator[Problem]:
         kind = self.kind
         if kind is None:
+            return
+        if kind in OWN_SECTION_KINDS:
+            for unwanted in ("entries", "quiz"):
+                if getattr(self, unwanted) is not None:
+                    yield Problem((unwanted,), f"{kind} 项目不能有 {unwanted} 部分",
+                                  f"a {kind} event cannot have an {unwanted} section")
             return
         wanted, unwanted = ("quiz", "entries") if kind == "quiz" else ("entries", "quiz")
         if getattr(self, unwanted) is not None:

@@ -48,14 +48,8 @@ def on_like(sender, instance, created, **kwargs):
 
 
 def connect():
+    # reading's sections of a campaign file (reading.config) are composed by builder/campaign_file/models.py.
     from django.apps import apps
-
-    from campaigns.campaign_file.fields import ListOf, Typed
-    from campaigns.campaign_file.schema import register_sections
-    from reading.config import Badge, Goal, PointsRules, ReadingRules
-
-    register_sections(campaign={"points": Typed(PointsRules), "badges": ListOf(Typed(Badge)), "goal": Typed(Goal)},
-                      event={"reading": Typed(ReadingRules)}, event_kinds=["reading"])
 
     post_save.connect(on_attempt, sender=apps.get_model("events", "QuizAttempt"), dispatch_uid="reading-attempt")
     post_save.connect(on_entry, sender=apps.get_model("submissions", "Entry"), dispatch_uid="reading-entry")

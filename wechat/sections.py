@@ -23,7 +23,7 @@ from campaigns.typed import (
     unique,
 )
 
-WECHAT_ACTIONS = ["quiz", "register", "my_entries", "campaign", "login"]
+WECHAT_ACTIONS = ["quiz", "register", "my_entries", "campaign", "login", "reading"]
 MAX_ARTICLES_PER_MESSAGE = 8
 _LINK = r"(?:https?://|/)\S+"
 

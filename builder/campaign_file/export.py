@@ -2,13 +2,12 @@
 
 from zoneinfo import ZoneInfo
 
-from builder.campaign_file.models import CONFIG_VIEWS, CampaignFile
+from builder.campaign_file.models import CONFIG_VIEWS, EVENT_VIEWS, CampaignFile
 from builder.campaign_file.yaml_io import dump
 from campaigns.models import Campaign
 from campaigns.sections import STAGE_KINDS, campaign_participation, campaign_zone
 from campaigns.typed import dump_file, dump_stored, typed_view
 from events.models import Event
-from events.sections import event_settings
 
 
 def campaign_file_model(campaign: Campaign) -> CampaignFile:
@@ -29,7 +28,7 @@ def campaign_file_model(campaign: Campaign) -> CampaignFile:
                        for g in campaign.age_groups.order_by("min_age", "key")],
         "events": [
             {"slug": e.slug, "kind": e.kind, "title": e.title, **({"description": e.description} if e.description else {}),
-             "age_groups": [g.key for g in e.age_groups.order_by("min_age", "key")], **dump_stored(event_settings(e))}
+             "age_groups": [g.key for g in e.age_groups.order_by("min_age", "key")], **_event_settings(e)}
             for e in Event.objects.filter(campaign=campaign).select_related("campaign").order_by("position", "id")
         ],
     }
@@ -37,6 +36,14 @@ def campaign_file_model(campaign: Campaign) -> CampaignFile:
         data.update(dump_stored(typed_view(campaign, "config", view, tz=campaign_zone(campaign))))
     # Stored settings were checked when they were loaded: read them, do not judge them again.
     return CampaignFile.model_validate(data, context={"stored": True, "tz": ZoneInfo(campaign.timezone)})
+
+
+def _event_settings(event: Event) -> dict:
+    """The event's sections, each read through its app's view of Event.settings."""
+    data = {}
+    for view in EVENT_VIEWS:
+        data.update(dump_stored(typed_view(event, "settings", view, tz=campaign_zone(event.campaign))))
+    return data
 
 
 def campaign_file_dict(campaign: Campaign) -> dict:

@@ -14,24 +14,50 @@ from collections.abc import Iterator
 from pydantic import ConfigDict
 
 from campaigns.sections import CampaignOptions, CampaignSection
-from campaigns.typed import Problem, hint, present
-from events.sections import EventSettings, EventsSection
+from campaigns.typed import AsWritten, ListOf, Problem, StoredView, hint, present
+from events.sections import OWN_SECTION_KINDS, EventSettings, EventSpec, EventsSection
 from judging import formula as final_formula
 from judging.sections import JudgingOptions
+from reading.config import Badge, Goal, PointsRules, ReadingRules
 from wechat.sections import WechatOptions
+
+
+class ReadingOptions(StoredView):
+    """reading's sections of Campaign.config: points, badges and the collective goal (reading.config)."""
+    points: AsWritten(PointsRules) | None = None
+    badges: list[AsWritten(Badge)] | None = None
+    goal: AsWritten(Goal) | None = None
+
+
+class ReadingEventSection(StoredView):
+    """reading's section of a reading event (`reading:`, kept in the event's settings)."""
+    reading: AsWritten(ReadingRules) | None = None
+
+
+class EventFileSpec(ReadingEventSection, EventSpec):
+    """An event of a campaign file, with the sections of every app (events': entries/quiz; reading's)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    def problems(self, context) -> Iterator[Problem]:
+        yield from EventSpec.problems(self, context)
+        if self.reading is not None and self.kind is not None and self.kind not in OWN_SECTION_KINDS:
+            yield Problem(("reading",), f"{self.kind} 项目不能有 reading 部分", f"a {self.kind} event cannot have a reading section")
 
 # Each app's view of Campaign.config, and the keys they keep there. This module is the one place outside
 # wechat that imports it: composing a whole campaign is the builder's job (the rest plug wechat in).
-CONFIG_VIEWS = (CampaignOptions, JudgingOptions, WechatOptions)
+CONFIG_VIEWS = (CampaignOptions, JudgingOptions, WechatOptions, ReadingOptions)
 CONFIG_SECTIONS = [name for view in CONFIG_VIEWS for name in view.model_fields]
 # Keys of an event kept in Event.settings (the rest are Event columns).
-EVENT_SETTINGS = list(EventSettings.model_fields)
+EVENT_VIEWS = (EventSettings, ReadingEventSection)
+EVENT_SETTINGS = [name for view in EVENT_VIEWS for name in view.model_fields]
 
 
-class CampaignFile(WechatOptions, JudgingOptions, EventsSection, CampaignSection):
-    """A whole campaign (fields in file order: campaigns, events, judging, wechat)."""
+class CampaignFile(ReadingOptions, WechatOptions, JudgingOptions, EventsSection, CampaignSection):
+    """A whole campaign (fields in file order: campaigns, events, judging, wechat, reading)."""
 
     model_config = ConfigDict(extra="forbid")
+    events: ListOf(EventFileSpec) = []
 
     def problems(self, context) -> Iterator[Problem]:
         for part in (CampaignSection, EventsSection, JudgingOptions, WechatOptions):
