@@ -12,12 +12,14 @@ pytestmark = pytest.mark.django_db
 
 def test_the_reading_demo_shows_a_streak_a_flagged_log_and_an_open_check_in(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from builder import demo as builder_demo
     from campaigns import demo as campaigns_demo
     from reading import demo, selectors
     from reading.models import BadgeAward, CheckinSession, PointsEntry, ReadingLog
 
     out = io.StringIO()
     campaigns_demo.load(out)
+    builder_demo.load(out)  # the example campaigns
     demo.load(out)
     counts = (ReadingLog.objects.count(), PointsEntry.objects.count(), BadgeAward.objects.count())
     demo.load(out)  # idempotent
