@@ -6,7 +6,7 @@ PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: run test setup install ffmpeg migrate demo serve lint bench clean
+.PHONY: run test test-fast setup install ffmpeg migrate demo serve lint bench clean
 
 run: setup demo serve
 
@@ -41,6 +41,10 @@ serve:
 
 test: install ffmpeg
 	$(PY) -m pytest -q -n 2 $(PYTEST_ARGS)
+
+# Everything but the tests that start servers, workers or browsers (marked `slow`): the loop to run often.
+test-fast: install ffmpeg
+	$(PY) -m pytest -q -n 2 -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(PY) -m ruff check .

@@ -39,7 +39,7 @@ def setup(minimal: bool = False) -> None:
         django.setup()
 
 
-CORPUS = Path(os.environ.get("SHUXIANG_CORPUS", BASE_DIR.parent / "shared" / "corpus")).resolve()
+CORPUS = Path()  # main(): the project's corpus (tests/corpus), with its big files made for this run
 AUDIO = ["jingyesi_16k_mono.wav", "chunxiao.mp3", "yonge_phone.m4a", "denglou_chrome_recorder.webm",
          "minnong_firefox_recorder.ogg", "jiangxue_wechat_voice.amr", "chunxiao_wechat_voice.spx",
          "jingyesi_96k_24bit_stereo.wav"]
@@ -165,7 +165,11 @@ def child_main(mode: str, path: str) -> None:
 
 
 def main() -> None:
+    global CORPUS
     setup()
+    from tests.corpus.generate import materialise
+
+    CORPUS = materialise(Path(tempfile.mkdtemp(prefix="shuxiang-bench-corpus-")))
     from submissions.media import MediaRefused, analyse
     from submissions.media.limits import DEFAULTS
 

@@ -96,7 +96,7 @@ def build() -> dict:
     from submissions.models import Entry
 
     call_command("migrate", "--no-input", verbosity=0)
-    libraries_import(path=settings.BASE_DIR.parent / "shared" / "corpus" / "data" / "libraries.csv")
+    libraries_import(path=settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv")
     libs = list(Library.objects.order_by("path").values_list("pk", flat=True))[:N_LIBRARIES]
     nlc = Library.objects.get(code="NLC")
     campaign = Campaign.objects.create(slug="bench-nye", title="网络书香过大年 bench", lead_library=nlc)

@@ -37,7 +37,7 @@ SEED = f"""
 from datetime import datetime, timezone
 from campaigns.library_import import libraries_import
 from campaigns.models import Campaign, CampaignLibrary, Library, Stage
-libraries_import(path=r"{ROOT.parent / 'shared' / 'corpus' / 'data' / 'libraries.csv'}")
+libraries_import(path=r"{ROOT / 'campaigns' / 'examples' / 'libraries.csv'}")
 c = Campaign.objects.create(slug="{SLUG}", title="网络书香过大年", lead_library=Library.objects.get(code="NLC"))
 Stage.objects.create(campaign=c, kind="entries_open", starts_at=datetime(2026, 1, 1, tzinfo=timezone.utc),
                      ends_at=datetime(2028, 1, 1, tzinfo=timezone.utc))

@@ -21,7 +21,7 @@ router = Router(tags=["submissions"])
 
 class ErrorOut(Schema):
     code: str = Field(..., description="stable reason code: not_audio, too_long, too_short, no_voice, damaged_file, "
-                                       "empty_file, file_too_large, not_image, too_many_pixels, format_not_accepted, "
+                                       "empty_file, file_too_large, not_image, too_many_pixels, too_small, format_not_accepted, "
                                        "not_text, entries_closed, consent_required, age_not_eligible…")
     message_zh: str
     message_en: str

@@ -1,18 +1,46 @@
-"""Shared fixtures. Tests read the corpus from ../shared/corpus (SHUXIANG_CORPUS overrides)."""
+"""Shared fixtures. The test corpus is the project's own (tests/corpus/, made by tests/corpus/generate.py)."""
 
-import os
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-CORPUS = Path(os.environ.get("SHUXIANG_CORPUS", settings.BASE_DIR.parent / "shared" / "corpus")).resolve()
+LIBRARIES_CSV = Path(__file__).resolve().parent.parent / "campaigns" / "examples" / "libraries.csv"
+# Tests that start servers or other processes: `make test-fast` leaves them out (`-m "not slow"`).
+# A test is slow if it carries @pytest.mark.slow, or lives in one of these (files not to be edited here).
+SLOW_PATHS = ("tests/e2e/", "tests/config/test_runall.py")
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # The one place tests get a fast password hasher: Django's PBKDF2 costs ~0.3 s per user and the tests
+    # are about flows, not hashing cost. A test about hashing sets the real hasher itself.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.nodeid.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Browser tests skipped for want of Chromium (tests/e2e/conftest.py): one line, with how to install it.
+    Here, not there: under xdist only this conftest is loaded in the process that prints the summary."""
+    reasons = [report.longrepr[2] for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple) and "apt-get install chromium" in report.longrepr[2]]
+    if reasons:
+        reason = reasons[0].removeprefix("Skipped: ")
+        terminalreporter.write_line(f"{len(reasons)} browser tests skipped: {reason}", yellow=True)
 
 
 @pytest.fixture(scope="session")
-def corpus() -> Path:
-    assert CORPUS.is_dir(), f"test corpus not found at {CORPUS}"
-    return CORPUS
+def corpus(tmp_path_factory) -> Path:
+    """tests/corpus/ as the tests read it: the committed files (linked) plus the big files, made once per
+    test process (a 96 kHz studio WAV, a 15-minute recording)."""
+    from tests.corpus.generate import materialise
+
+    return materialise(tmp_path_factory.mktemp("corpus"))
 
 
 @pytest.fixture(autouse=True)
@@ -46,14 +74,35 @@ def _close_async_thread_connections():
         executor.submit(connections.close_all).result(timeout=30)
 
 
-@pytest.fixture
-def libraries(db, corpus):
-    """The real 459-library tree."""
+@pytest.fixture(scope="session")
+def library_tree_rows(django_db_setup, django_db_blocker) -> list[dict]:
+    """The real 459-library tree, imported (every row validated) once per test process and rolled back;
+    the `libraries` fixture inserts these rows in each test that asks for it."""
+    from django.db import transaction
+
     from campaigns.library_import import libraries_import
     from campaigns.models import Library
 
-    libraries_import(path=corpus / "data" / "libraries.csv")
-    return {lib.code: lib for lib in Library.objects.all()}
+    with django_db_blocker.unblock(), transaction.atomic():
+        libraries_import(path=LIBRARIES_CSV)
+        rows = list(Library.objects.order_by("path").values("code", "name", "level", "province", "path",
+                                                            "parent__code"))
+        transaction.set_rollback(True)
+    return rows
+
+
+@pytest.fixture
+def libraries(db, library_tree_rows):
+    """The real 459-library tree: {code: Library}. Inserted level by level (parents get their ids first)."""
+    from campaigns.models import Library
+
+    made: dict = {}
+    for rank in range(4):
+        level = [Library(parent=made.get(row["parent__code"]), **{k: v for k, v in row.items() if k != "parent__code"})
+                 for row in library_tree_rows if row["path"].count("/") == rank + 2]
+        made.update((lib.code, lib) for lib in Library.objects.bulk_create(level))
+    assert len(made) == len(library_tree_rows)
+    return made
 
 
 @pytest.fixture

@@ -150,6 +150,13 @@ def open_checked(path: Path, limits: MediaLimits) -> Image.Image:
     width, height = image.size
     if width * height > max_pixels:
         raise refuse_too_many_pixels((width, height), limits)
+    if min(width, height) < limits.min_side_px:
+        raise refuse("too_small",
+                     f"这张图片只有 {width}×{height} 像素，看不出是照片或绘画。请上传孩子作品的照片或扫描件"
+                     f"（每边至少 {limits.min_side_px} 像素）",
+                     f"This picture is only {width}×{height} pixels, too small to be a photo or a drawing. Upload a "
+                     f"photo or scan of the child's work (at least {limits.min_side_px} pixels on each side)",
+                     min_side_px=limits.min_side_px)
     return image
 
 

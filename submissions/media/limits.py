@@ -15,12 +15,15 @@ class MediaLimits:
     max_bytes: int | None = None
     max_chars: int | None = None
     max_megapixels: float | None = None
+    # Not from the campaign file: below this a picture cannot show a child's photo or drawing (a 1×1
+    # tracking pixel, an icon) — a judge would have nothing to look at.
+    min_side_px: int = 0
 
 
 DEFAULTS: dict[str, MediaLimits] = {
     "audio": MediaLimits(min_seconds=3, max_seconds=300, max_bytes=50 * 1024 * 1024),
     "essay": MediaLimits(max_chars=10_000, max_bytes=10 * 1024 * 1024),
-    "image": MediaLimits(max_bytes=20 * 1024 * 1024, max_megapixels=40),
+    "image": MediaLimits(max_bytes=20 * 1024 * 1024, max_megapixels=40, min_side_px=32),
     "video": MediaLimits(min_seconds=1, max_seconds=180, max_bytes=200 * 1024 * 1024),
 }
 

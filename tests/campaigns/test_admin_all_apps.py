@@ -12,11 +12,6 @@ from django.utils import timezone
 from tests.campaigns.family_helpers import make_campaign
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(libraries, make_user):
     from campaigns.models import Child

@@ -36,11 +36,6 @@ def add_child(client, library, *, name="李小华", nickname="小华", age=8, co
     return client.post("/family/children/add/", data)
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Django's real PBKDF2 costs ~0.3 s per user; these tests are about flows, not hashing cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def guardian(make_user):

@@ -17,12 +17,6 @@ from events.models import Event
 from tests.campaigns.family_helpers import make_campaign, this_year
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Django's real PBKDF2 costs ~0.3 s per user; these tests are about flows, not hashing cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def campaign(libraries):
     campaign = make_campaign(libraries)

@@ -12,12 +12,6 @@ from campaigns.selectors import libraries_visible_to
 from tests.campaigns.family_helpers import make_campaign, this_year
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Django's real PBKDF2 costs ~0.3 s per user; these tests are about flows, not hashing cost.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(libraries, make_user):
     """One campaign, a child registered in 长沙 (C-HN-CS), one in 长沙县 (X-HN-CSX), one in 河北 (P-HE)

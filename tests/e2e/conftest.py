@@ -25,6 +25,22 @@ CHROMIUM_ARGS = [
 ]
 pytestmark = pytest.mark.e2e
 
+MISSING = "" if Path(CHROMIUM).exists() and shutil.which(CHROMIUM) else (
+    f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (or set CHROMIUM_PATH) "
+    "to run the browser tests")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    """Without Chromium, locally: every browser test is skipped (tests/conftest.py sums them up in one
+    line). In CI (.ci/run sets CI=true) they run, and the browser fixture fails them."""
+    if not MISSING or IN_CI:
+        return
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.skip(reason=MISSING))
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -120,8 +136,8 @@ def server(tmp_path):
 
 @pytest.fixture(scope="session")
 def browser():
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI installs it)")
+    if MISSING:
+        pytest.fail(MISSING + "; CI must run them")  # CI never goes green without the browser tests
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -21,9 +21,9 @@ def test_corpus_xlsx_imports_80_questions(bank, corpus):
     result = questions_import(bank=bank, data=(corpus / "data" / "quiz_bank.xlsx").read_bytes(), filename="quiz_bank.xlsx")
     assert result.created == 80 and result.updated == 0
     assert bank.questions.count() == 80
-    q = bank.questions.get(external_id="Q024")
-    assert q.kind == "multiple" and q.answer == "ABCD" and q.tags == ["汉乐府", "江南"]
-    tf = bank.questions.get(external_id="Q011")
+    q = bank.questions.get(external_id="Q069")
+    assert q.kind == "multiple" and q.answer == "ABCD" and q.tags == ["汉诗", "汉乐府", "江南"]
+    tf = bank.questions.get(external_id="Q057")
     assert tf.kind == "truefalse" and tf.options == {"A": "正确", "B": "错误"}
     assert set(bank.questions.values_list("kind", flat=True)) == {"single", "multiple", "truefalse"}
 

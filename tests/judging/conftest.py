@@ -12,10 +12,6 @@ ENTRY_LIBRARIES = ["C-HN-CS", "X-HN-CSX", "P-HN", "P-HE", "NLC", "C-HN-CS", "P-B
 JUDGE_LIBRARIES = ["C-HN-CS", "P-HE", "NLC", "P-BJ", "P-TJ"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture(scope="session")
 def mp3_bytes(tmp_path_factory):

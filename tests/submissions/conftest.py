@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-# Corpus verdicts (../shared/corpus/README.md): file → expected reason code (None = accept).
+# Corpus verdicts (tests/corpus/README.md): file → expected reason code (None = accept).
 AUDIO_VERDICTS = {
     "jingyesi_16k_mono.wav": None, "chunxiao.mp3": None, "yonge_phone.m4a": None,
     "denglou_chrome_recorder.webm": None, "minnong_firefox_recorder.ogg": None,
@@ -20,11 +20,14 @@ AUDIO_VERDICTS = {
 IMAGE_VERDICTS = {
     "photo_with_gps.jpg": None, "photo_exif_rotated.jpg": None, "drawing_scan.png": None, "photo.webp": None,
     "bad_truncated.jpg": "damaged_file", "bad_text_named.jpg": "not_image", "bad_script.svg": "format_not_accepted",
-    "bad_decompression_bomb.png": "too_many_pixels",
+    "bad_decompression_bomb.png": "too_many_pixels", "bad_bomb_tall.png": "too_many_pixels",
+    "bad_bomb_wide.png": "too_many_pixels", "bad_bomb_tall.jpg": "too_many_pixels",
+    "bad_bomb_wide.jpg": "too_many_pixels", "bad_1x1.png": "too_small",
 }
 ESSAY_VERDICTS = {
-    "essay_utf8.txt": None, "essay_gbk.txt": None, "essay.docx": None, "essay_with_markup.txt": None,
-    "bad_too_long.txt": "too_long", "bad_binary_named.txt": "not_text",
+    "essay_utf8.txt": None, "essay_utf8_bom.txt": None, "essay_utf16_bom.txt": None, "essay_gbk.txt": None,
+    "essay_gb18030.txt": None, "essay.docx": None, "essay_with_markup.txt": None,
+    "bad_too_long.txt": "too_long", "bad_binary_named.txt": "not_text", "bad_zip_named.docx": "format_not_accepted",
 }
 CORPUS_DIRS = {"audio": ("audio", AUDIO_VERDICTS), "image": ("images", IMAGE_VERDICTS),
                "essay": ("essays", ESSAY_VERDICTS)}

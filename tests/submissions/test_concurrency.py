@@ -9,6 +9,8 @@ from django.conf import settings
 
 from tests.submissions.scripts.common import FileProject
 
+pytestmark = pytest.mark.slow  # subprocesses / threads on a file database: `make test-fast` leaves it out
+
 
 def check(outcome: dict) -> None:
     distinct, same = outcome["distinct"], outcome["same_key"]

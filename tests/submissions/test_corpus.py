@@ -213,13 +213,30 @@ def test_accepted_audio_outputs(corpus, contest, family, guardian_client):
 
 
 @pytest.mark.django_db
-def test_gbk_essay_is_stored_identical_to_utf8(corpus, contest, family, guardian_client):
+@pytest.mark.parametrize("name", ["essay_gbk.txt", "essay_utf8_bom.txt", "essay_utf16_bom.txt"])
+def test_windows_encodings_are_stored_identical_to_utf8(corpus, contest, family, guardian_client, name):
     _, events = contest
     utf8 = _process(guardian_client, corpus, events, family[1], "essay", "essay_utf8.txt", key="a")
-    gbk = _process(guardian_client, corpus, events, family[1], "essay", "essay_gbk.txt", key="b")
-    assert utf8.text and gbk.text == utf8.text
+    other = _process(guardian_client, corpus, events, family[1], "essay", name, key="b")
+    assert utf8.text and other.text == utf8.text  # no BOM, no \r, same characters
     assert utf8.text == (corpus / "essays" / "essay_utf8.txt").read_text("utf-8").strip()
-    assert gbk.char_count == utf8.char_count
+    assert other.char_count == utf8.char_count
+
+
+@pytest.mark.django_db
+def test_gb18030_characters_outside_gbk_survive(corpus, contest, family, guardian_client):
+    entry = _process(guardian_client, corpus, contest[1], family[1], "essay", "essay_gb18030.txt")
+    with pytest.raises(UnicodeDecodeError):
+        (corpus / "essays" / "essay_gb18030.txt").read_bytes().decode("gbk")  # really beyond GBK
+    assert entry.status == "ready" and entry.text.startswith("我的同桌王䶮") and entry.text.count("䶮") == 4
+
+
+@pytest.mark.django_db
+def test_one_pixel_image_is_refused_in_words_a_family_understands(corpus, contest, family, guardian_client):
+    entry = _process(guardian_client, corpus, contest[1], family[1], "image", "bad_1x1.png")
+    assert entry.status == "rejected" and entry.reason_code == "too_small"
+    assert "1×1 像素" in entry.message_zh and "照片或绘画" in entry.message_zh and "32" in entry.message_zh
+    assert "1×1 pixels" in entry.message_en and "photo or a drawing" in entry.message_en
 
 
 @pytest.mark.django_db

@@ -4,8 +4,12 @@ copy of the child's recording the killed worker was processing is removed when t
 
 import subprocess
 
+import pytest
+
 from config.ffmpeg import ffmpeg_path
 from tests.submissions.scripts.common import FileProject
+
+pytestmark = pytest.mark.slow  # a worker process killed and restarted: `make test-fast` leaves it out
 
 
 def long_recording(path):

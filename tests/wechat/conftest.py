@@ -36,7 +36,6 @@ def wechat_settings(settings):
     settings.WECHAT_TOKEN = TOKEN
     settings.WECHAT_ENCODING_AES_KEY = AES_KEY
     settings.WECHAT_ACCOUNT_TYPE = "service"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
     settings.SITE_URL = "http://testserver"
     settings.WECHAT_API_BASE = "http://127.0.0.1:9"  # nothing listens: a test that needs the API asks for fake_wechat
     return settings

@@ -57,6 +57,7 @@ def test_drain_records_a_failing_message_and_goes_on(client, campaign, tasks, mo
     assert not Follower.objects.filter(openid="oOne0000000000000000000000001").exists()
 
 
+@pytest.mark.slow  # a server in a thread or a process
 @pytest.mark.django_db(transaction=True)
 def test_simulate_command_against_a_live_server(live_server, campaign, capsys):
     call_command("wechat_simulate", "text", "答题", url=live_server.url + "/wechat/callback/", openid=OPENID)
@@ -67,6 +68,7 @@ def test_simulate_command_against_a_live_server(live_server, campaign, capsys):
     assert "感谢关注（湖南图书馆）" in out  # safe mode: the encrypted reply was decrypted
 
 
+@pytest.mark.slow  # a server in a thread or a process
 def test_fakewechat_command_serves_the_api():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
