@@ -48,6 +48,7 @@ test-fast: install ffmpeg
 
 lint: install
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 bench: setup
