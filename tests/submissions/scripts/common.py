@@ -26,8 +26,10 @@ def base_env(root: Path) -> dict:
 
 def migrate_template(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=settings.BASE_DIR,
-                   env=base_env(root), check=True, capture_output=True)
+    # As `make run` does: the database cache table too (saving a campaign drops cached WeChat state).
+    for command in (["migrate", "--no-input", "-v0"], ["createcachetable"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=settings.BASE_DIR,
+                       env=base_env(root), check=True, capture_output=True)
     db = root / "db.sqlite3"
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
