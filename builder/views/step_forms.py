@@ -195,7 +195,7 @@ class EventForm:
         else:
             chosen = entries.get("poems")
             context.update({
-                "entries": entries, "limits": entries.get("limits") or {},
+                "entry_settings": entries, "limits": entries.get("limits") or {},
                 "media_choices": MEDIA_BY_KIND.get(event.get("kind"), []), "channels": CHANNELS,
                 "consent_purposes": CONSENT_PURPOSES,
                 "poems": selectors.poem_choices() if event.get("kind") == "recitation" else [],
