@@ -30,6 +30,7 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     bank_file.write_text(BANK_CSV, encoding="utf-8")
 
     laptop = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    laptop.set_default_timeout(60000)
     page = laptop.new_page()
     base = server.url
 
@@ -112,6 +113,7 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     server.stop()
     server.start(clock="2028-06-30T10:00:00+08:00")
     family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    family.set_default_timeout(60000)
     phone = family.new_page()
     phone.goto(f"{base}/accounts/register/")
     phone.get_by_label("手机号").fill("13912340028")
@@ -182,6 +184,7 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     assert "seeded" in server.shell(SEED)
     base = server.url
     laptop = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")  # a tablet
+    laptop.set_default_timeout(60000)
     page = laptop.new_page()
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", "org-hn")
@@ -222,6 +225,7 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     server.stop()
     server.start(clock="2028-07-01T09:00:00+08:00")
     family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    family.set_default_timeout(60000)
     phone = family.new_page()
     phone.goto(f"{base}/accounts/register/")
     phone.get_by_label("手机号").fill("13912340029")
@@ -251,7 +255,6 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     phone.get_by_label("选择诗词").select_option(label=next(o for o in options if "静夜思" in o))
     audio = phone.locator("#poem-text audio, audio").first
     audio.wait_for()
-    played = phone.evaluate("a => a.play().then(() => new Promise(r => setTimeout(() => r(a.currentTime), 400)))",
-                            audio.element_handle())
-    assert played > 0  # the model reading really plays
+    phone.evaluate("a => a.play()", audio.element_handle())
+    phone.wait_for_function("a => a.currentTime > 0", arg=audio.element_handle(), timeout=15000)  # it really plays
     family.close()
