@@ -21,4 +21,5 @@ urlpatterns = [
     path("c/<slug:slug>/lib/<str:code>/qr.svg", views.branch_qr, name="branch_qr"),
     path("c/<slug:slug>/lib/<str:code>/participants/", views.branch_participants, name="branch_participants"),
     path("prefs/large-text/", views.large_text, name="large_text"),
+    path("prefs/elder/", views.elder_mode, name="elder_mode"),
 ]

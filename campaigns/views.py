@@ -456,6 +456,24 @@ def notice_read(request, notice_id: int):
     return redirect("family")
 
 
+def _pref_target(request) -> str:
+    target = request.POST.get("next") or "/"
+    return target if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}) else "/"
+
+
+@require_http_methods(["GET", "POST"])
+def elder_mode(request):
+    """长辈模式 (China's 适老化 rules): larger type and targets, simpler pages, more quiz time.
+    GET shows the switch (the WeChat menu links here); POST turns it on or off (on=1/0, else toggles)."""
+    if request.method == "GET":
+        return render(request, "campaigns/elder_mode.html", {"next": request.GET.get("next", "/")})
+    wanted = request.POST.get("on")
+    on = wanted == "1" if wanted in ("0", "1") else request.COOKIES.get("elder_mode") != "1"
+    response = HttpResponseRedirect(_pref_target(request))
+    response.set_cookie("elder_mode", "1" if on else "0", max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
 @require_POST
 def large_text(request):
     target = request.POST.get("next") or "/"
