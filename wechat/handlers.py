@@ -43,7 +43,7 @@ def reply_for(fields: dict) -> str:
     openid = fields["FromUserName"]
     if msg_type == "text":
         found = selectors.keyword_action(str(fields.get("Content", "")))
-        return action_reply(found[1], found[0], openid) if found else help_text()
+        return action_reply(found[1], found[0], openid) if found else help_text(openid=openid)
     if msg_type == "voice":
         return voice_reply(fields)
     if msg_type != "event":
@@ -52,15 +52,17 @@ def reply_for(fields: dict) -> str:
     if event == "subscribe":
         library = selectors.library_by_scene(_key(fields))
         where = f"（{library.name}）" if library else ""
-        return f"感谢关注{where}！\nThanks for following!\n" + help_text()
+        return f"感谢关注{where}！\nThanks for following!\n" + help_text(openid=openid, library=library)
     if event == "scan":
         scene = _key(fields)
         library = selectors.library_by_scene(scene if scene.startswith("lib-") else f"lib-{scene}")
         where = f"（{library.name}）" if library else ""
-        return f"欢迎回来{where}！\nWelcome back!\n" + help_text()
+        return f"欢迎回来{where}！\nWelcome back!\n" + help_text(openid=openid, library=library)
     if event == "click":
+        if _key(fields) == "ELDER_MODE":
+            return elder_mode_reply(openid)
         found = selectors.menu_action(_key(fields))
-        return action_reply(found[1], found[0], openid) if found else help_text()
+        return action_reply(found[1], found[0], openid) if found else help_text(openid=openid)
     return ""  # unsubscribe, VIEW, job results, subscribe-message events: no reply
 
 
@@ -68,34 +70,70 @@ def a(url: str, text: str) -> str:
     return f'<a href="{url}">{text}</a>'
 
 
-def help_text(campaign=None) -> str:
-    campaigns = [campaign] if campaign else selectors.active_campaigns()
+TODAY_SHOWN = 3  # a reply is read on a phone: at most three campaigns
+
+
+def today_campaigns(openid: str, library=None, prefer=None) -> tuple[list, str]:
+    """The campaigns open today for the follower's library (the scanned one, else the one the
+    follower is attributed to; unknown: every open campaign), `prefer` first; and the library's name."""
+    if library is not None:
+        path, name = library.path, library.name
+    else:
+        path, name = selectors.follower_library(openid) or (None, "")
+    campaigns = selectors.campaigns_open_for(path)
+    if prefer is not None and prefer in campaigns:
+        campaigns = [prefer] + [c for c in campaigns if c != prefer]
+    return campaigns[:TODAY_SHOWN], name
+
+
+def none_open_text(library_name: str) -> str:
+    where = f"{library_name}" if library_name else ""
+    return (f"{where}今天没有正在进行的活动，新活动开始时我们会通知您。\n"
+            "No campaign is open for your library today; we will tell you when one opens.")
+
+
+def help_text(campaign=None, *, openid: str = "", library=None) -> str:
+    campaigns = [campaign] if campaign else today_campaigns(openid, library)[0]
     if not campaigns:
-        return "您好！书香活动即将开始，敬请关注。\nHello! The reading campaign starts soon."
+        return none_open_text(library.name if library else (selectors.follower_library(openid) or ("", ""))[1])
     keywords = "、".join(selectors.campaign_keywords(campaigns[0]))
-    return (f"欢迎参加「{campaigns[0].title}」！回复关键词：{keywords}\n"
-            f"{a(links.campaign_url(campaigns[0]), '活动主页 Campaign page')}")
+    lines = [f"欢迎参加「{c.title}」！{a(links.campaign_url(c), '活动主页 Campaign page')}" for c in campaigns]
+    return "\n".join(lines) + f"\n回复关键词 Reply with：{keywords}"
+
+
+def elder_mode_reply(openid: str) -> str:
+    from django.urls import reverse
+
+    return ("长辈模式：字更大、按钮更大、答题时间更长。\nElder mode: larger text and buttons, more time in quizzes. "
+            + a(links.absolute(reverse("elder_mode") + "?on=1"), "打开长辈模式 Turn on elder mode"))
 
 
 def action_reply(action: str, campaign, openid: str) -> str:
+    if action in ("quiz", "register", "campaign"):
+        # Point to today: the campaigns open now for the follower's library, never a future one.
+        campaigns, library_name = today_campaigns(openid, prefer=campaign)
+        if not campaigns:
+            return none_open_text(library_name)
+        if action == "quiz":
+            quizzes = [(c, selectors.campaign_quiz_event(c)) for c in campaigns]
+            quizzes = [(c, e) for c, e in quizzes if e is not None]
+            if not quizzes:
+                return "今天没有开放的答题活动。\nNo quiz is open for your library today."
+            return "\n".join(f"「{e.title}」答题入口 Quiz: {a(links.quiz_url(c, e), '开始答题 Start')}"
+                             for c, e in quizzes)
+        if action == "register":
+            return "\n".join(f"「{c.title}」报名 Registration: {a(links.register_url(c), '点此报名 Register')}"
+                             for c in campaigns)
+        return "\n".join(f"「{c.title}」{a(links.campaign_url(c), '活动主页 Campaign page')}" for c in campaigns)
     if campaign is None:
-        return help_text()
-    if action == "quiz":
-        event = selectors.campaign_quiz_event(campaign)
-        if event is None:
-            return f"「{campaign.title}」暂无答题活动。\nNo quiz in this campaign."
-        return f"「{event.title}」答题入口 Quiz: {a(links.quiz_url(campaign, event), '开始答题 Start')}"
-    if action == "register":
-        return f"「{campaign.title}」报名 Registration: {a(links.register_url(campaign), '点此报名 Register')}"
-    if action == "campaign":
-        return f"「{campaign.title}」{a(links.campaign_url(campaign), '活动主页 Campaign page')}"
+        return help_text(openid=openid)
     if action == "login":
         return f"点此登录 Log in: {a(login_link(openid, '/family/'), '登录 Log in')}"
     if action == "my_entries":
         return my_entries_reply(selectors.follower_user_id(openid), openid)
     if action == "reading":
         return reading_reply(openid)
-    return help_text(campaign)
+    return help_text(campaign, openid=openid)
 
 
 def reading_reply(openid: str) -> str:

@@ -24,14 +24,46 @@ DEFAULT_MENU = {
 LIVE_STAGES = {"published", "entries_open", "likes_open", "judging", "publicity", "results"}
 
 
-def _active_campaigns(at) -> list[Campaign]:
-    campaigns = list(Campaign.objects.select_related("lead_library").prefetch_related("stages")
-                     .order_by("-created_at", "-id"))
+def _all_campaigns() -> list[Campaign]:
+    return list(Campaign.objects.select_related("lead_library").prefetch_related("stages")
+                .order_by("-created_at", "-id"))
+
+
+def _active_campaigns(at, campaigns: list[Campaign]) -> list[Campaign]:
     live = [c for c in campaigns if any(s.kind in LIVE_STAGES and s.is_open(at) for s in c.stages.all())]
     if live:
         return live
     with_wechat = [c for c in campaigns if wechat_options(c).wechat]
     return with_wechat[:1] or campaigns[:1]
+
+
+@dataclass(frozen=True)
+class OpenCampaign:
+    """A campaign a family can take part in today: its entries stage is open. `branch_paths` are
+    the tree paths of its participating libraries (empty: the lead library's whole subtree)."""
+
+    campaign: Campaign
+    lead_path: str
+    branch_paths: tuple[str, ...]
+
+    def serves(self, library_path: str | None) -> bool:
+        if library_path is None:
+            return True
+        if not library_path.startswith(self.lead_path):
+            return False
+        return not self.branch_paths or any(library_path.startswith(path) for path in self.branch_paths)
+
+
+def _open_campaigns(at, campaigns: list[Campaign]) -> list[OpenCampaign]:
+    from campaigns.models import CampaignLibrary
+
+    open_now = [c for c in campaigns if any(s.kind == "entries_open" and s.is_open(at) for s in c.stages.all())]
+    paths: dict[int, list[str]] = {c.id: [] for c in open_now}
+    for campaign_id, path in CampaignLibrary.objects.filter(campaign__in=open_now).values_list(
+            "campaign_id", "library__path"):
+        paths[campaign_id].append(path)
+    return [OpenCampaign(campaign=c, lead_path=c.lead_library.path, branch_paths=tuple(paths[c.id]))
+            for c in open_now]
 
 
 @dataclass(frozen=True)
@@ -41,6 +73,7 @@ class LiveConfig:
     campaigns: list
     quiz_events: dict
     recitation_events: list  # [(event, [poem ids])]
+    open_campaigns: list = ()  # [OpenCampaign]: entries stage open now
 
 
 LIVE_KEY = "wechat:live-config"
@@ -56,17 +89,20 @@ def live_config(at=None) -> LiveConfig:
         if cached is not None:
             return cached
     moment = at or timezone.now()
-    campaigns = _active_campaigns(moment)
+    every = _all_campaigns()
+    campaigns = _active_campaigns(moment, every)
+    open_campaigns = _open_campaigns(moment, every)
     quiz = {}
     recitations = []
-    for campaign in campaigns:
+    for campaign in {c.id: c for c in [*campaigns, *(o.campaign for o in open_campaigns)]}.values():
         quiz[campaign.id] = Event.objects.filter(campaign=campaign, kind=Event.Kind.QUIZ).order_by("position", "id").first()
         if not campaign_stage_is_open(campaign, "entries_open", moment):
             continue
         for event in Event.objects.filter(campaign=campaign, kind=Event.Kind.RECITATION).order_by("position", "id"):
             if event_accepts_wechat_voice(event, moment):
                 recitations.append((event, list(event.poems.values_list("id", flat=True))))
-    config = LiveConfig(campaigns=campaigns, quiz_events=quiz, recitation_events=recitations)
+    config = LiveConfig(campaigns=campaigns, quiz_events=quiz, recitation_events=recitations,
+                        open_campaigns=open_campaigns)
     if at is None:
         cache.set(LIVE_KEY, config, LIVE_SECONDS)
     return config
@@ -80,6 +116,18 @@ def live_config_clear(*args, **kwargs) -> None:
 def active_campaigns(at=None) -> list[Campaign]:
     """Campaigns with a live stage open now, newest first; else the newest campaign with a WeChat section."""
     return live_config(at).campaigns
+
+
+def campaigns_open_for(library_path: str | None, at=None) -> list[Campaign]:
+    """Campaigns open today (entries stage open) that serve a library (None: any library)."""
+    return [o.campaign for o in live_config(at).open_campaigns if o.serves(library_path)]
+
+
+def follower_library(openid: str) -> tuple[str, str] | None:
+    """(tree path, name) of the library a follower is attributed to (None: not known yet)."""
+    row = Follower.objects.filter(openid=openid, library__isnull=False).values_list(
+        "library__path", "library__name").first()
+    return tuple(row) if row else None
 
 
 def campaign_keywords(campaign: Campaign) -> dict[str, str]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("link/", views.link_choice, name="link_choice"),
     path("link/complete/", views.link_complete, name="link_complete"),
     path("voice/<int:voice_id>/", views.voice_confirm, name="voice_confirm"),
+    path("voice/<int:voice_id>/audio.mp3", views.voice_audio, name="voice_audio"),
     path("voice/msg/<str:msg_id>/", views.voice_by_msg, name="voice_by_msg"),
     path("jssdk/signature/", views.jssdk_signature, name="jssdk_signature"),
     path("jssdk/voice/", views.jssdk_voice, name="jssdk_voice"),

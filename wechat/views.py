@@ -189,6 +189,32 @@ def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
     return response
 
 
+@login_required
+def voice_audio(request: HttpRequest, voice_id: int) -> HttpResponse:
+    """The voice message itself, so the parent can recognise the poem before choosing it: an MP3
+    made by the entries' audio pipeline (WeChat's AMR/Speex does not play in browsers)."""
+    from django.core.files.storage import default_storage
+    from django.http import FileResponse, Http404
+
+    from submissions.media.errors import MediaRefused
+    from submissions.playable import stored_playable
+
+    voice = get_object_or_404(VoiceMessage.objects.select_related("follower"), pk=voice_id)
+    if voice.follower.user_id != request.user.pk:
+        return _message(request, "无法查看", "Not yours", "这条语音属于另一个微信账号。",
+                        "This voice message belongs to another WeChat user.", status=403)
+    if not voice.audio:
+        raise Http404
+    try:
+        name = stored_playable(voice.audio.name)
+    except MediaRefused as exc:
+        return _message(request, "无法播放", "Cannot play", exc.message_zh, exc.message_en, status=422)
+    response = FileResponse(default_storage.open(name, "rb"), content_type="audio/mpeg")
+    response["Cache-Control"] = "private, max-age=300"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # --- JS-SDK (in-page recording) ---------------------------------------------------------------
 
 
