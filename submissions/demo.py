@@ -68,6 +68,9 @@ def _submit(event, child: Child, guardian: User, *, path: Path, key: str, poem=N
 
 
 def load(stdout) -> None:
+    from submissions.readings import demo_readings_load
+
+    stdout.write(f"范读 Model readings: {demo_readings_load()} made")
     guardian = User.objects.filter(username="13800000001").first()
     if guardian is None:
         stdout.write("作品 Entries: demo family missing (campaigns demo not loaded); skipped")

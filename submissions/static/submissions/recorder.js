@@ -22,9 +22,17 @@
       var div = document.createElement("div"); div.className = "poem"; div.lang = "zh-CN";
       p.lines.forEach(function (line) { var l = document.createElement("p"); l.textContent = line; div.appendChild(l); });
       poemBox.appendChild(div);
-      if (p.reading) {
-        var label = document.createElement("p"); label.textContent = "范读 Model reading"; poemBox.appendChild(label);
-        var a = document.createElement("audio"); a.controls = true; a.src = p.reading; a.preload = "none"; poemBox.appendChild(a);
+      if (p.reading) {  // the same player as _model_reading.html (reading.js wires its button)
+        var fig = document.createElement("figure"); fig.className = "model-reading";
+        var cap = document.createElement("figcaption"); cap.id = "reading-caption-" + poemSelect.value;
+        cap.textContent = "范读《" + p.title + "》 Model reading"; fig.appendChild(cap);
+        var btn = document.createElement("button"); btn.type = "button"; btn.className = "secondary reading-play";
+        btn.setAttribute("data-reading-play", ""); btn.setAttribute("aria-controls", "reading-audio-" + poemSelect.value);
+        btn.innerHTML = '▶ 听范读 <span lang="en">Play</span>'; fig.appendChild(btn);
+        var a = document.createElement("audio"); a.controls = true; a.src = p.reading; a.preload = "none";
+        a.id = "reading-audio-" + poemSelect.value; a.className = "reading-audio";
+        a.setAttribute("aria-labelledby", cap.id); fig.appendChild(a);
+        poemBox.appendChild(fig);
       }
     });
   }
@@ -54,6 +62,8 @@
   }
 
   startBtn.addEventListener("click", function () {
+    // The model reading must not play into the child's recording.
+    Array.prototype.forEach.call(document.querySelectorAll("audio.reading-audio"), function (a) { a.pause(); });
     say("正在请求麦克风… Asking for the microphone…");
     navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: true, noiseSuppression: true } }).then(function (s) {
       stream = s;
