@@ -149,6 +149,7 @@ def test_menu_command_creates_the_menu(campaign, fake_wechat, capsys):
     buttons = fake_wechat.requests("/cgi-bin/menu/create")[0]["body"]["button"]
     assert [b["name"] for b in buttons] == ["答题", "我的作品", "活动主页"]
     assert buttons[0] == {"type": "click", "name": "答题", "key": "QUIZ"}
+    assert buttons[2]["sub_button"][1] == {"type": "view", "name": "长辈模式", "url": "http://testserver/prefs/elder/"}
     fake_wechat.fail("/cgi-bin/menu/create", 48001)
     with pytest.raises(Exception, match="48001"):
         call_command("wechat_menu", campaign.slug)

@@ -1,6 +1,7 @@
 """Create the account's custom menu (自定义菜单) from a campaign file's `wechat.menu` section."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from campaigns.models import Campaign
 from wechat import client, links
@@ -24,8 +25,11 @@ def menu_buttons(campaign: Campaign) -> list[dict]:
             continue
         seen.add(action)
         buttons.append({"type": "click", "name": LABELS[action], "key": key})
-    buttons = buttons[:2]  # WeChat allows 3 top-level buttons: the third opens the campaign page
-    buttons.append({"type": "view", "name": "活动主页", "url": links.campaign_url(campaign)})
+    buttons = buttons[:2]  # WeChat allows 3 top-level buttons: the third holds the campaign page and elder mode
+    buttons.append({"name": "活动主页", "sub_button": [
+        {"type": "view", "name": "活动主页", "url": links.campaign_url(campaign)},
+        {"type": "view", "name": "长辈模式", "url": links.absolute(reverse("elder_mode"))},
+    ]})
     return buttons
 
 
@@ -42,7 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"没有这个活动 No campaign {slug!r}")
         buttons = menu_buttons(campaign)
         for button in buttons:
-            self.stdout.write(f"  {button['name']}: {button.get('key') or button.get('url')}")
+            for item in button.get("sub_button") or [button]:
+                self.stdout.write(f"  {item['name']}: {item.get('key') or item.get('url')}")
         if dry_run:
             return
         try:
