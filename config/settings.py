@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "judging",
     "reading",
     "wechat",
+    "feedback",
     "reports",
     "builder",
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("reading/", include("reading.urls")),
     path("entries/", include("submissions.urls")),
     path("events/", include("events.urls")),
+    path("surveys/", include("feedback.urls")),
     path("", include("campaigns.urls")),
 ]
 

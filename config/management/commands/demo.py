@@ -7,7 +7,7 @@ import importlib
 
 from django.core.management.base import BaseCommand
 
-DEMO_APPS = ["campaigns", "builder", "events", "submissions", "judging", "reading", "wechat", "reports"]
+DEMO_APPS = ["campaigns", "builder", "events", "submissions", "judging", "reading", "wechat", "feedback", "reports"]
 
 
 class Command(BaseCommand):
