@@ -31,10 +31,8 @@ def surveys_view(request, slug):
     })
 
 
-def survey_sheets(results: list[dict]):
-    """The survey results as sheets: one summary, one of free text (sanitised when stored)."""
-    from config.spreadsheets import Sheet
-
+def survey_sheets(results: list[dict]) -> list[tuple[str, list[str], list[list]]]:
+    """The survey results as (title, headers, rows): one summary, one of free text (sanitised when stored)."""
     summary, texts = [], []
     for result in results:
         survey = result["survey"]
@@ -49,19 +47,39 @@ def survey_sheets(results: list[dict]):
                 texts.append([survey.title_zh, question.text_zh, text["text"], text["library"],
                               text["name"] or "匿名 Anonymous"])
     return [
-        Sheet("满意度 Survey results", ["问卷 Survey", "问题 Question", "选项 Option", "数量 Value"], summary),
-        Sheet("意见 Free text", ["问卷 Survey", "问题 Question", "回答 Answer", "图书馆 Library", "答卷人 Respondent"],
-              texts),
+        ("满意度 Survey results", ["问卷 Survey", "问题 Question", "选项 Option", "数量 Value"], summary),
+        ("意见 Free text", ["问卷 Survey", "问题 Question", "回答 Answer", "图书馆 Library", "答卷人 Respondent"], texts),
     ]
+
+
+def _xlsx(sheets) -> bytes:
+    """Families typed the free text: a cell starting like a formula (= + - @) is written as text
+    with Excel's quote prefix, never evaluated. (To move to the shared export helper when it lands.)"""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, headers, rows in sheets:
+        sheet = workbook.create_sheet(title[:31])
+        sheet.append(headers)
+        for row in rows:
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@", "\t", "\r")):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
 
 
 @organizer_required
 def surveys_xlsx(request, slug):
-    from config.spreadsheets import XLSX_CONTENT_TYPE, xlsx_bytes
-
     scope = _scope(request, slug)
-    data = xlsx_bytes(survey_sheets(_results(scope)), title=f"{scope.campaign.title} · 满意度")
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(_xlsx(survey_sheets(_results(scope))),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     code = scope.library.code if scope.library else "all"
     response["Content-Disposition"] = (f'attachment; filename="{scope.campaign.slug}-{code}-surveys-'
                                        f'{timezone.localdate():%Y%m%d}.xlsx"')
