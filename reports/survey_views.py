@@ -4,6 +4,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from config.spreadsheets import XLSX_CONTENT_TYPE, Sheet, xlsx_bytes
 from feedback.models import Question
 from feedback.selectors import survey_results, surveys_of_campaign
 from reports import charts
@@ -31,8 +32,9 @@ def surveys_view(request, slug):
     })
 
 
-def survey_sheets(results: list[dict]) -> list[tuple[str, list[str], list[list]]]:
-    """The survey results as (title, headers, rows): one summary, one of free text (sanitised when stored)."""
+def survey_sheets(results: list[dict]) -> list[Sheet]:
+    """The survey results as sheets: one summary, one of free text (sanitised when stored; formula-like
+    text is written as text by config.spreadsheets)."""
     summary, texts = [], []
     for result in results:
         survey = result["survey"]
@@ -47,39 +49,17 @@ def survey_sheets(results: list[dict]) -> list[tuple[str, list[str], list[list]]
                 texts.append([survey.title_zh, question.text_zh, text["text"], text["library"],
                               text["name"] or "匿名 Anonymous"])
     return [
-        ("满意度 Survey results", ["问卷 Survey", "问题 Question", "选项 Option", "数量 Value"], summary),
-        ("意见 Free text", ["问卷 Survey", "问题 Question", "回答 Answer", "图书馆 Library", "答卷人 Respondent"], texts),
+        Sheet("满意度 Survey results", ["问卷 Survey", "问题 Question", "选项 Option", "数量 Value"], summary),
+        Sheet("意见 Free text", ["问卷 Survey", "问题 Question", "回答 Answer", "图书馆 Library", "答卷人 Respondent"],
+              texts),
     ]
-
-
-def _xlsx(sheets) -> bytes:
-    """Families typed the free text: a cell starting like a formula (= + - @) is written as text
-    with Excel's quote prefix, never evaluated. (To move to the shared export helper when it lands.)"""
-    import io
-
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for title, headers, rows in sheets:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(headers)
-        for row in rows:
-            sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@", "\t", "\r")):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 @organizer_required
 def surveys_xlsx(request, slug):
     scope = _scope(request, slug)
-    response = HttpResponse(_xlsx(survey_sheets(_results(scope))),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(xlsx_bytes(survey_sheets(_results(scope)), title=f"{scope.campaign.title} · 满意度"),
+                            content_type=XLSX_CONTENT_TYPE)
     code = scope.library.code if scope.library else "all"
     response["Content-Disposition"] = (f'attachment; filename="{scope.campaign.slug}-{code}-surveys-'
                                        f'{timezone.localdate():%Y%m%d}.xlsx"')
