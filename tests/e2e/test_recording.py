@@ -22,6 +22,8 @@ def make_user(username, phone=None, password="Shuxiang-2027", **extra):
 
 tree = make_tree()
 campaign, events = make_contest(tree)
+from submissions.readings import demo_readings_load
+demo_readings_load()  # the organizer's model reading (范读), through the audio pipeline
 guardian, child = make_family(make_user, tree)
 session = SessionStore()
 session[SESSION_KEY] = str(guardian.pk)
@@ -57,7 +59,17 @@ def test_record_listen_submit_and_see_it_ready(server, corpus, tmp_path, browser
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         page.get_by_label("选择诗词").select_option(poem_id)
         page.locator("#poem-text").get_by_text("床前明月光").wait_for()
+        # The model reading: a visible player, played from the keyboard (Tab to the button, Enter).
+        reading = page.locator("#poem-text audio.reading-audio")
+        assert reading.is_visible() and reading.get_attribute("controls") is not None
+        page.get_by_role("button", name="听范读").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.querySelector('#poem-text audio.reading-audio').currentTime > 0.5",
+                               timeout=20000)
+        assert page.get_by_role("button", name="暂停").is_visible()
         page.get_by_role("button", name="开始录音").click()
+        # Recording pauses the model reading (it must not play into the child's recording).
+        page.wait_for_function("document.querySelector('#poem-text audio.reading-audio').paused", timeout=5000)
         page.get_by_role("button", name="停止").wait_for()
         page.wait_for_function("document.getElementById('rec-level').value > 0.01", timeout=10000)
         page.wait_for_function("document.getElementById('rec-elapsed').textContent >= '0:06'", timeout=20000)

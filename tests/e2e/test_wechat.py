@@ -77,6 +77,17 @@ def test_wechat_login_voice_message_to_entry(server, browser):
             while "/wechat/voice/msg/" in page.url and time.time() < deadline:
                 page.wait_for_timeout(1000)  # the drain task records the voice a moment later
                 page.goto(link)
+            # The page plays the voice message, so the parent recognises the poem before choosing it.
+            deadline = time.time() + 30
+            while page.locator("#voice-audio").count() == 0 and time.time() < deadline:
+                page.wait_for_timeout(1000)  # the worker downloads the voice from WeChat
+                page.reload()
+            voice = page.locator("#voice-audio")
+            assert voice.is_visible()
+            voice.click()
+            voice.evaluate("a => a.play()")
+            page.wait_for_function("document.getElementById('voice-audio').currentTime > 0.3", timeout=30000)
+            assert page.evaluate("document.getElementById('voice-audio').duration") > 1
             page.get_by_label(re.compile("朗读的诗词")).select_option(label="静夜思（李白）")
             page.get_by_role("button", name=re.compile("提交作品")).click()
             deadline = time.time() + 60
