@@ -34,6 +34,8 @@ class AttemptOut(Schema):
     token: str
     status: str
     practice: bool
+    kind: str = Field(..., description="\"practice\" (not scored, never ranked) or \"scored\"; starting one kind "
+                                      "never resumes the other")
     question_count: int
     answered_count: int
     deadline: datetime
@@ -122,7 +124,7 @@ def _attempt_out(attempt: QuizAttempt) -> dict:
     now = timezone.now()
     return {
         "token": attempt.token, "status": attempt.status, "practice": attempt.practice,
-        "question_count": attempt.question_count, "answered_count": attempt.answers.count(),
+        "kind": "practice" if attempt.practice else "scored", "question_count": attempt.question_count, "answered_count": attempt.answers.count(),
         "deadline": attempt.deadline, "seconds_left": max(0.0, (attempt.deadline - now).total_seconds()),
         "score": None if attempt.is_open else attempt.score,
         "page_url": f"/events/attempt/{attempt.token}/",
@@ -162,7 +164,7 @@ def ping(request):
 
 @router.post("/quizzes/{event_id}/attempts", response={200: AttemptOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                                        409: ErrorOut, 429: ErrorOut}, auth=django_auth,
-             summary="Start (or resume) an attempt for one of your children")
+             summary="Start (or resume) a practice or a scored attempt for one of your children")
 def start_attempt(request, event_id: int, payload: StartIn):
     event = get_object_or_404(Event.objects.select_related("campaign__lead_library"), pk=event_id)
     child = Child.objects.filter(pk=payload.child_id, guardian=request.user).first()

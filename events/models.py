@@ -170,9 +170,10 @@ class QuizAttempt(models.Model):
             models.Index(fields=["status", "deadline"]),
         ]
         constraints = [
-            # Tabs and reloads cannot open a second paper: one open attempt per child and event.
-            models.UniqueConstraint(fields=["event", "child"], condition=models.Q(status="open"),
-                                    name="one_open_attempt_per_child"),
+            # Tabs and reloads cannot open a second paper: one open attempt per child, event and kind
+            # (a practice paper and a scored one are distinct and never resume each other).
+            models.UniqueConstraint(fields=["event", "child", "practice"], condition=models.Q(status="open"),
+                                    name="one_open_attempt_per_child_and_kind"),
         ]
         verbose_name = _("答题记录 Quiz attempt")
         verbose_name_plural = _("答题记录 Quiz attempts")

@@ -103,11 +103,30 @@ def child_library(child: Child, campaign):
     return registration.library if registration else child.library
 
 
+def entries_stage_start(campaign) -> datetime | None:
+    """When the campaign's entries stage starts (None when the campaign has no such stage)."""
+    starts = [stage.starts_at for stage in campaign.stages.all() if stage.kind == "entries_open"]
+    return starts[0] if starts else None
+
+
+def quiz_opens_at(event: Event, now: datetime | None = None) -> datetime | None:
+    """When the campaign's entries stage opens, if it has not yet (the quiz page offers no start
+    before then); a later `opens` of the quiz itself is said by the service when a child starts."""
+    now = now or timezone.now()
+    start = entries_stage_start(event.campaign)
+    return start if start and start > now else None
+
+
 def check_eligible(*, event: Event, child: Child, settings: Quiz, now: datetime, practice: bool) -> None:
     campaign = event.campaign
     open_kinds = {stage.kind for stage in campaign.stages.all() if stage.is_open(now)}
     if open_kinds & {"draft", "archived"}:
         raise _err("quiz_closed", "答题活动尚未开始或已经结束", "The quiz is not open", 403)
+    entries = entries_stage_start(campaign)
+    if entries is not None and now < entries:
+        # A quiz is part of taking part: it never opens before the campaign's entries stage.
+        raise _err("quiz_not_open_yet", f"答题将于 {campaign_now(campaign, entries):%Y-%m-%d %H:%M} 开始",
+                   f"The quiz opens on {campaign_now(campaign, entries):%Y-%m-%d %H:%M}", 403)
     if not practice:
         if settings.opens and now < settings.opens:
             raise _err("quiz_not_open_yet", f"答题将于 {campaign_now(campaign, settings.opens):%Y-%m-%d %H:%M} 开始",
@@ -144,13 +163,15 @@ def attempt_close_if_expired(*, attempt: QuizAttempt, now: datetime | None = Non
 
 def attempt_start(*, event: Event, child: Child, user: User, practice: bool = False,
                   now: datetime | None = None) -> QuizAttempt:
-    """Start (or resume) a child's attempt. An open attempt is always resumed: no re-draws."""
+    """Start (or resume) a child's attempt of the kind asked for. An open attempt of that kind is
+    resumed (no re-draws); practice and scored papers never stand in for each other."""
     now = now or timezone.now()
     if event.kind != Event.Kind.QUIZ:
         raise _err("not_a_quiz", "这个活动项目不是答题", "This event is not a quiz", 404)
     if child.guardian_id != user.pk:
         raise _err("not_your_child", "只能为自己的孩子答题", "You can only start quizzes for your own children", 403)
-    for stale in QuizAttempt.objects.filter(event=event, child=child, status=QuizAttempt.Status.OPEN):
+    for stale in QuizAttempt.objects.filter(event=event, child=child, practice=practice,
+                                            status=QuizAttempt.Status.OPEN):
         stale = attempt_close_if_expired(attempt=stale, now=now)
         if stale.status == QuizAttempt.Status.OPEN:
             return stale
@@ -188,7 +209,8 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
             ])
     except IntegrityError:
         # Two tabs pressed "start" at once: the unique open-attempt constraint let one through.
-        existing = QuizAttempt.objects.filter(event=event, child=child, status=QuizAttempt.Status.OPEN).first()
+        existing = QuizAttempt.objects.filter(event=event, child=child, practice=practice,
+                                              status=QuizAttempt.Status.OPEN).first()
         if existing is None:
             raise
         return existing

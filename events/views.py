@@ -43,12 +43,12 @@ def quiz_home(request, event_id: int):
     if request.user.is_authenticated:
         for child in children_of(request.user):
             used = services.attempts_used(event=event, child=child)
-            open_attempt = event.quiz_attempts.filter(child=child, status="open").first()
-            children.append({"child": child, "used": used, "open": open_attempt,
-                             "rank": selectors.child_rank(event, child)})
+            open_papers = {a.practice: a for a in event.quiz_attempts.filter(child=child, status="open")}
+            children.append({"child": child, "used": used, "open": open_papers.get(False),
+                             "open_practice": open_papers.get(True), "rank": selectors.child_rank(event, child)})
     return render(request, "events/quiz_home.html", {
         "event": event, "settings": settings, "children": children,
-        "can_host": is_organizer(request.user),
+        "can_host": is_organizer(request.user), "opens_at": services.quiz_opens_at(event),
     })
 
 
