@@ -1,5 +1,5 @@
 """Judging API (mounted at /api/v1/judging/). A judge's view of an entry is blind: no name, nickname,
-library, file name or file metadata ever leaves through here (`selectors.blind_entry`)."""
+library, file name or file metadata ever leaves through here (`judging/blind.py`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ninja.security import django_auth
 
 from config.client_ip import client_ip
 from config.errors import ApiError
-from judging import selectors, services
+from judging import blind, selectors, services
 from judging.models import Assignment, Certificate, Like, Score
 from submissions.models import Entry
 
@@ -36,12 +36,11 @@ def _mine(request, assignment_id: int) -> Assignment:
 
 def _detail(a: Assignment) -> dict:
     return {
-        **selectors.blind_entry(a),
+        **blind.blind_entry(a),
         "state": a.state, "round": {"key": a.round.key, "title": a.round.title, "open": a.round.is_open()},
         "rubric": a.round.criteria(),
         "scores": {s.criterion: s.value for s in Score.objects.filter(assignment=a)},
         "comment": a.comment, "played_fraction": round(a.played_fraction, 3),
-        "media_url": f"/judging/a/{a.id}/media" if a.entry.kind in ("audio", "video", "image") else None,
     }
 
 
@@ -50,7 +49,7 @@ def my_assignments(request):
     judge = selectors.judge_of(request.user)
     if judge is None:
         return []
-    return [{"assignment": a.id, "code": f"{a.round.key.upper()}-{a.id:05d}", "state": a.state,
+    return [{"assignment": a.id, "code": blind.assignment_code(a), "state": a.state,
              "round": a.round.key, "kind": a.entry.kind} for a in selectors.judge_queue(judge)]
 
 

@@ -1,5 +1,5 @@
-"""Reads for judging: the library tree, scopes, queues, progress. Blind views of entries live here
-too: `blind_entry` is the only shape of an entry a judge ever receives."""
+"""Reads for judging: the library tree, scopes, queues, progress. A judge's view of an entry is
+judging/blind.py (the only shape of an entry a judge ever receives)."""
 
 from __future__ import annotations
 
@@ -124,25 +124,6 @@ def valid_likes(entry_ids) -> dict[int, int]:
     rows = (Like.objects.filter(entry_id__in=list(entry_ids), voided=False)
             .values("entry_id").annotate(n=Count("id")))
     return {r["entry_id"]: r["n"] for r in rows}
-
-
-def blind_entry(assignment: Assignment) -> dict:
-    """What a judge may know about an entry: an anonymous number, the poem, the media to play.
-    No name, nickname, library, file name or file metadata."""
-    entry = assignment.entry
-    data = {
-        "assignment": assignment.id,
-        "code": f"{assignment.round.key.upper()}-{assignment.id:05d}",
-        "kind": entry.kind,
-        "duration_s": round(entry.duration_s, 1) if entry.duration_s else None,
-        "waveform": [round(float(p), 3) for p in (entry.waveform or [])],
-        "poem": None,
-        "text": entry.text if entry.kind == "essay" else "",
-    }
-    if entry.poem_id:
-        poem = entry.poem
-        data["poem"] = {"title": poem.title, "author": poem.author, "dynasty": poem.dynasty, "lines": poem.lines}
-    return data
 
 
 def organisation_awards(round_: Round) -> list[dict]:

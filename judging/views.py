@@ -21,6 +21,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import is_organizer, user_can_manage_library
 from config.client_ip import client_ip
 from config.errors import UserFacingError
+from judging import blind as blind_view
 from judging import selectors, services
 from judging.documents import certificate_pdf, results_xlsx
 from judging.models import Appeal, Assignment, Certificate, Discrepancy, Judge, Like, Panel, Result, Round, Score
@@ -89,17 +90,9 @@ def score_page(request, assignment_id: int):
     scores = {s.criterion: s.value for s in Score.objects.filter(assignment=assignment)}
     criteria = [{**c, "value": scores.get(c["key"], ""), "shortcut": n + 1}
                 for n, c in enumerate(assignment.round.criteria())]
-    blind = selectors.blind_entry(assignment)
-    from submissions.access import media_url
-
-    media_src = None
-    if assignment.entry.kind in (Entry.Kind.AUDIO, Entry.Kind.VIDEO, Entry.Kind.IMAGE):
-        media_src = (media_url(assignment.entry, "playback", viewer=request.user)
-                     or media_url(assignment.entry, "thumbnail" if assignment.entry.kind == Entry.Kind.IMAGE
-                                  else "playback", viewer=request.user)
-                     or reverse("judging:media", args=[assignment.id]))
+    blind = blind_view.blind_entry(assignment)
     return render(request, "judging/score.html", {
-        "media_src": media_src,
+        "media_src": blind["media_url"],
         "a": assignment, "blind": blind, "criteria": criteria, "round": assignment.round,
         "editable": assignment.round.is_open() and assignment.state != Assignment.State.SUBMITTED,
         "can_reopen": assignment.round.is_open() and assignment.state == Assignment.State.SUBMITTED,
@@ -112,15 +105,10 @@ _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 @login_required
 @require_GET
-def media(request, assignment_id: int):
-    """The entry's playback media for the assigned judge only; no file name or metadata in headers.
-    Supports byte ranges so the player can seek."""
-    assignment = _my_assignment(request, assignment_id)
-    entry = assignment.entry
-    # Only the processed copy: the original keeps the family's file metadata, which judges never get.
-    field = entry.playback or (entry.thumbnail if entry.kind == Entry.Kind.IMAGE else None)
-    if not field or entry.kind not in (Entry.Kind.AUDIO, Entry.Kind.VIDEO, Entry.Kind.IMAGE):
-        raise Http404("no media")
+def media(request, token: str):
+    """The entry's playback media for the assigned judge only (judging/blind.py decides which file);
+    no file name or metadata in headers. Supports byte ranges so the player can seek."""
+    field = blind_view.resolve_media(token, request.user)
     ctype = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
     size = field.size
     match = _RANGE.match(request.headers.get("Range", ""))
@@ -154,6 +142,7 @@ def media(request, assignment_id: int):
     resp["Accept-Ranges"] = "bytes"
     resp["Cache-Control"] = "private, no-store"
     resp["X-Content-Type-Options"] = "nosniff"
+    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
     if "Content-Disposition" in resp:
         del resp["Content-Disposition"]
     return resp
@@ -192,10 +181,13 @@ def _round_for_organizer(request, round_id: int) -> Round:
 @require_GET
 def progress_page(request, round_id: int):
     round_ = _round_for_chief(request, round_id)
+    # Entries are named by their blind code for the round (judging/blind.py), never by id.
+    arbitration = list(round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION))
+    ties = [r for r in round_.results.order_by("scope_key", "rank") if "tie" in (r.flags or [])]
     return render(request, "judging/progress.html", {
         "round": round_, "progress": selectors.round_progress(round_),
-        "arbitration": round_.discrepancies.filter(status=Discrepancy.Status.ARBITRATION).select_related("entry"),
-        "ties": [r for r in round_.results.order_by("scope_key", "rank") if "tie" in (r.flags or [])],
+        "arbitration": [(d, blind_view.entry_code(round_, d.entry_id)) for d in arbitration],
+        "ties": [(r, blind_view.entry_code(round_, r.entry_id)) for r in ties],
     })
 
 
@@ -205,12 +197,21 @@ def tie(request, round_id: int):
     """The last link of the tie-break chain, for the chief judge: the decided order, with a reason."""
     round_ = _round_for_chief(request, round_id)
     try:
-        ids = [int(x) for x in re.findall(r"\d+", request.POST.get("order", ""))]
+        codes = [c for c in re.split(r"[\s,，、;；]+", request.POST.get("order", "")) if c]
+        tied = [r.entry_id for r in round_.results.all() if "tie" in (r.flags or [])]
+        ids = blind_view.entry_ids_for_codes(round_, codes, tied)
+        if ids is None:
+            raise UserFacingError("tie_unknown_code", "作品编号不在并列名单中，请从上方列表复制",
+                                  "an entry code is not among the tied entries; copy it from the list above")
         services.tie_decide(round_=round_, entry_ids=ids, reason=request.POST.get("reason", ""), actor=request.user)
         messages.success(request, "已记录并列裁定，请重新计算结果 Tie decision recorded; recompute the results")
     except UserFacingError as exc:
         _fail(request, exc)
-    return redirect(request.POST.get("back") or reverse("judging:progress", args=[round_.id]))
+    back = request.POST.get("back", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("judging:progress", args=[round_.id])
+    return redirect(back)
 
 
 @login_required

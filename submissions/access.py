@@ -5,14 +5,10 @@ A media URL is `/entries/media/<token>/` where the token is a `django.core.signi
 default one hour), and — except for gallery links — it only works for the viewer it was made for.
 Storage names are random and never appear in a page.
 
-Other apps add who else may see an entry through a small registry (judging registers "a judge
-assigned to this entry"):
-
-    from submissions.access import register_access_check
-    register_access_check("judging", lambda user, entry: assignment_exists(user, entry))
+Who may see an entry here: its family and the organizers of its library's subtree — nobody else.
+Judges never come through here (not the entry page, its status, its WebSocket, the entries API nor
+these links): they reach an entry only by assignment, through judging/blind.py.
 """
-
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
@@ -24,18 +20,6 @@ from submissions.models import Entry
 SALT = "submissions.media"
 FILES = ("playback", "thumbnail", "original")
 GALLERY = "gallery"
-
-AccessCheck = Callable[[object, Entry], bool]
-_checks: dict[str, AccessCheck] = {}
-
-
-def register_access_check(name: str, check: AccessCheck) -> None:
-    """`check(user, entry) -> bool`: True when `user` may see `entry` (e.g. an assigned judge)."""
-    _checks[name] = check
-
-
-def unregister_access_check(name: str) -> None:
-    _checks.pop(name, None)
 
 
 def max_age() -> int:
@@ -57,13 +41,8 @@ def gallery_visible(entry: Entry) -> bool:
 
 
 def can_view_entry(user, entry: Entry) -> bool:
-    if is_family(user, entry) or is_organizer_of(user, entry):
-        return True
-    if user is not None and user.is_authenticated:
-        for check in list(_checks.values()):
-            if check(user, entry):
-                return True
-    return False
+    """The family and the organizers of the entry's library (and its parents); judges: judging/blind.py."""
+    return is_family(user, entry) or is_organizer_of(user, entry)
 
 
 def media_token(entry: Entry, file: str, *, viewer) -> str:
@@ -84,8 +63,6 @@ def media_url(entry: Entry, file: str, *, viewer) -> str | None:
             return None
     elif not can_view_entry(viewer, entry):
         return None
-    elif file == "original" and not (is_family(viewer, entry) or is_organizer_of(viewer, entry)):
-        return None  # judges hear the normalised copy only (no file metadata)
     return reverse("submissions:media", args=[media_token(entry, file, viewer=viewer)])
 
 

@@ -60,12 +60,11 @@ def test_blind_page_and_api_carry_no_identity(world):
     # Another judge cannot open it, nor its media.
     other = next(j for j in world["judges"] if j.id != a.judge_id)
     assert login(other.user).get(f"/judging/a/{a.id}/").status_code == 404
-    assert login(other.user).get(f"/judging/a/{a.id}/media").status_code == 404
-    media = c.get(f"/judging/a/{a.id}/media", HTTP_RANGE="bytes=0-99")
-    assert media.status_code == 206 and "filename" not in media.get("Content-Disposition", "")
-    from submissions.access import can_view_entry
+    from judging.blind import media_url
 
-    assert can_view_entry(a.judge.user, a.entry) and not can_view_entry(other.user, a.entry)
+    assert login(other.user).get(media_url(a)).status_code == 404
+    media = c.get(media_url(a), HTTP_RANGE="bytes=0-99")
+    assert media.status_code == 206 and "filename" not in media.get("Content-Disposition", "")
 
 
 def test_draft_submit_reopen_and_speed_flag(world):
@@ -245,7 +244,17 @@ def test_unresolved_tie_then_chief_decision(world, organizer):
     order = [e.id for e in reversed(world["entries"])]
     c = login(org)
     assert "未解决的并列" in c.get(f"/judging/rounds/{round_.id}/progress/").content.decode()
-    c.post(f"/judging/rounds/{round_.id}/tie/", {"order": ", ".join(map(str, order)), "reason": "总评委复听后裁定"})
+    # The chief names entries by their blind codes (judging/blind.py), never by id.
+    from judging.blind import entry_code
+
+    codes = [entry_code(round_, entry_id) for entry_id in order]
+    page = c.get(f"/judging/rounds/{round_.id}/progress/").content.decode()
+    assert all(code in page for code in codes) and f"#{order[0]}" not in page
+    r = c.post(f"/judging/rounds/{round_.id}/tie/", {"order": "12, 7", "reason": "ids are refused"}, follow=True)
+    assert "tie_unknown_code" not in r.content.decode() and "不在并列名单" in r.content.decode()
+    r = c.post(f"/judging/rounds/{round_.id}/tie/", {"order": ", ".join(codes), "reason": "总评委复听后裁定",
+                                                     "back": "https://evil.example/phish"})
+    assert r.status_code == 302 and r["Location"] == f"/judging/rounds/{round_.id}/progress/"
     ranked = sorted(services.round_compute_results(round_=round_, actor=org), key=lambda r: r.rank)
     assert [r.entry_id for r in ranked] == order
     assert AuditEvent.objects.filter(action="judging.tie_decided").exists()
