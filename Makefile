@@ -5,6 +5,9 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The Makefile runs the embedded development setup: its default secrets are allowed only with this
+# explicit opt-in (production refuses them; config/production.py, docs/deploy.md).
+export SHUXIANG_DEV ?= 1
 
 .PHONY: run test test-fast setup install ffmpeg migrate demo serve lint bench clean
 

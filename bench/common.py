@@ -38,7 +38,7 @@ def bench_environment(tmp: Path, *, postgres: bool = False, pg_db: str = "", red
                       base: dict | None = None, **extra: str) -> dict:
     """A server environment on a temporary SQLite file, or on a fresh PostgreSQL database + Redis."""
     env = {**(os.environ if base is None else base), "DJANGO_SETTINGS_MODULE": "config.settings",
-           "DJANGO_DEBUG": "0", "SQLITE_PATH": str(tmp / "bench.sqlite3"), "MEDIA_ROOT": str(tmp / "media"),
+           "DJANGO_DEBUG": "0", "SHUXIANG_DEV": "1", "SQLITE_PATH": str(tmp / "bench.sqlite3"), "MEDIA_ROOT": str(tmp / "media"),
            "LOG_LEVEL": "WARNING", **extra}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)

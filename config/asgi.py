@@ -10,6 +10,10 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 get_asgi_application()  # sets Django up before the consumers are imported
 
+from config.production import refuse_development_defaults  # noqa: E402
+
+refuse_development_defaults()  # no development secrets in production (docs/deploy.md)
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

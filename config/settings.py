@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.production import DEV_SECRET_KEY, DEV_WECHAT_API_BASE, DEV_WECHAT_APP_SECRET, DEV_WECHAT_TOKEN
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -24,7 +26,9 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+# The development defaults below let `make run` start with no configuration; with DJANGO_DEBUG off a
+# server refuses to start on them unless SHUXIANG_DEV=1 (config/production.py, docs/deploy.md).
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
@@ -264,10 +268,10 @@ FFPROBE_BINARY = os.environ.get("FFPROBE_BINARY", "")
 
 # --- WeChat ---------------------------------------------------------------------------------
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "wx0000000000demo")
-WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "demo-secret")
-WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", "shuxiangdemotoken")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", DEV_WECHAT_APP_SECRET)
+WECHAT_TOKEN = os.environ.get("WECHAT_TOKEN", DEV_WECHAT_TOKEN)
 WECHAT_ENCODING_AES_KEY = os.environ.get("WECHAT_ENCODING_AES_KEY", "")
-WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:8765")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", DEV_WECHAT_API_BASE)
 WECHAT_ACCOUNT_TYPE = os.environ.get("WECHAT_ACCOUNT_TYPE", "service")  # service | subscription
 
 LOGGING = {

@@ -1,8 +1,13 @@
 """Shared fixtures. The test corpus is the project's own (tests/corpus/, made by tests/corpus/generate.py)."""
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The suite runs the embedded development setup (its default secrets), and so do the servers and workers
+# that tests start as subprocesses: the explicit opt-in of config/production.py.
+os.environ.setdefault("SHUXIANG_DEV", "1")
 
 LIBRARIES_CSV = Path(__file__).resolve().parent.parent / "campaigns" / "examples" / "libraries.csv"
 # Tests that start servers or other processes: `make test-fast` leaves them out (`-m "not slow"`).
