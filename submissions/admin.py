@@ -21,7 +21,8 @@ def _media_link(entry: Entry, file: str) -> str:
     url = media_url(entry, file, viewer=_viewer.get())
     if not url:
         return "无权查看 Not permitted"
-    return format_html('<a href="{}" target="_blank" rel="noopener">打开 Open</a> ({})', url, field.name.rsplit("/", 1)[-1])
+    # The signed link only: storage names never appear on a page (docs/entries.md).
+    return format_html('<a href="{}" target="_blank" rel="noopener">打开 Open</a>', url)
 
 register_scope(Entry, "library")
 

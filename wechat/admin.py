@@ -120,7 +120,13 @@ class PushAdmin(ScopedAdmin):
 class VoiceMessageAdmin(ScopedAdmin):
     list_display = ("id", "follower", "source", "status", "entry_id", "created_at")
     list_filter = ("status", "source")
-    readonly_fields = [f.name for f in VoiceMessage._meta.fields]
+    # A child's voice: the admin says whether it is stored, never its storage name (docs/entries.md).
+    exclude = ("audio",)
+    readonly_fields = [f.name if f.name != "audio" else "audio_stored" for f in VoiceMessage._meta.fields]
+
+    @admin.display(description="录音 Recording")
+    def audio_stored(self, obj):
+        return "已保存 Stored" if obj.audio else "-"
 
 
 @admin.register(NotificationDelivery)
