@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Oversized bodies are refused from Content-Length before they are read (config/body_limit.py).
+    "config.body_limit.RequestBodyLimitMiddleware",
     # Inside WeChat (service account), the login page becomes WeChat web OAuth; see docs/wechat.md.
     "wechat.middleware.WeChatLoginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -264,7 +266,12 @@ if env_bool("DJANGO_MANIFEST_STATIC", False) is False:
     # The manifest needs collectstatic; tests and `make run` serve from the finders.
     STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Request bodies (config/body_limit.py, docs/deploy.md): refused from Content-Length before reading.
+# Entry uploads get their event's own limit; files over FILE_UPLOAD_MAX_MEMORY_SIZE stream to disk.
+REQUEST_BODY_MAX_ANONYMOUS = int(os.environ.get("REQUEST_BODY_MAX_ANONYMOUS", str(64 * 1024)))
+REQUEST_BODY_MAX = int(os.environ.get("REQUEST_BODY_MAX", str(1024 * 1024)))
+REQUEST_BODY_MAX_STAFF = int(os.environ.get("REQUEST_BODY_MAX_STAFF", str(50 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- ffmpeg ---------------------------------------------------------------------------------
