@@ -1,33 +1,48 @@
-"""Log in by phone number (guardians) or username (staff), with failed attempts rate-limited."""
+"""Log in by phone number (guardians) or username (staff). Failed logins are throttled by django-axes
+(config/settings.py, AXES_*): per account and per client address, each on its own, so neither many
+addresses against one account nor one password sprayed across accounts gets far (docs/families.md)."""
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Max, Q
+from django.shortcuts import render
+from django.utils import timezone
 
 from campaigns.models import User
 
 
-def _attempt_key(identifier: str, ip: str) -> str:
-    return f"login-fail:{identifier.strip().lower()}:{ip}"
+def login_identifier(request, credentials) -> str:
+    """The account a login names, as axes counts it: `13800000001`, ` 13800000001 ` and `Admin`/`admin`
+    are one account each, not several."""
+    value = (credentials or {}).get("username")
+    if value is None and request is not None:
+        value = request.POST.get("username", "")
+    return str(value or "").strip().lower()
 
 
-def login_blocked(identifier: str, ip: str) -> bool:
-    return (cache.get(_attempt_key(identifier, ip)) or 0) >= settings.LOGIN_RATE_LIMIT
+def retry_at(request, credentials) -> "timezone.datetime":
+    """When a locked-out login may try again: the cool-off after the last failure of that account or address."""
+    from axes.helpers import get_client_ip_address
+    from axes.models import AccessAttempt
+
+    last = AccessAttempt.objects.filter(
+        Q(username=login_identifier(request, credentials)) | Q(ip_address=get_client_ip_address(request))
+    ).aggregate(last=Max("attempt_time"))["last"] or timezone.now()
+    return last + timedelta(seconds=settings.LOGIN_RATE_WINDOW)
 
 
-def login_failed(identifier: str, ip: str) -> None:
-    key = _attempt_key(identifier, ip)
-    if cache.add(key, 1, settings.LOGIN_RATE_WINDOW):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, settings.LOGIN_RATE_WINDOW)
+def locked_out(request, response=None, credentials=None):
+    """AXES_LOCKOUT_CALLABLE: the login page again, saying (in both languages) when to try again."""
+    from campaigns.forms import PhoneLoginForm
 
-
-def login_succeeded(identifier: str, ip: str) -> None:
-    cache.delete(_attempt_key(identifier, ip))
+    until = retry_at(request, credentials)
+    minutes = max(1, int((until - timezone.now()).total_seconds() + 59) // 60)
+    return render(request, "campaigns/login.html", {
+        "form": PhoneLoginForm(request), "blocked": True, "blocked_minutes": minutes,
+        "blocked_until": timezone.localtime(until),
+    }, status=429)
 
 
 class PhoneOrUsernameBackend(ModelBackend):

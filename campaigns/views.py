@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from campaigns import selectors, services
 from campaigns.audit import audit_record
-from campaigns.auth import login_blocked, login_failed, login_succeeded
 from campaigns.consent import current_texts, privacy_notice
 from campaigns.event_links import event_rows
 from campaigns.family_registry import family_sections
@@ -214,27 +213,10 @@ def branch_participants(request, slug: str, code: str):
 
 
 class LoginView(auth_views.LoginView):
-    """Phone (or staff username) + password; failures are counted per login and address."""
+    """Phone (or staff username) + password; failures are throttled by django-axes (campaigns/auth.py)."""
 
     template_name = "campaigns/login.html"
     authentication_form = PhoneLoginForm
-
-    def post(self, request, *args, **kwargs):
-        identifier = request.POST.get("username", "")
-        if login_blocked(identifier, client_ip(request)):
-            form = self.get_form()
-            minutes = max(1, settings.LOGIN_RATE_WINDOW // 60)
-            return self.render_to_response(
-                self.get_context_data(form=form, blocked=True, blocked_minutes=minutes), status=429)
-        return super().post(request, *args, **kwargs)
-
-    def form_invalid(self, form):
-        login_failed(self.request.POST.get("username", ""), client_ip(self.request))
-        return super().form_invalid(form)
-
-    def form_valid(self, form):
-        login_succeeded(self.request.POST.get("username", ""), client_ip(self.request))
-        return super().form_valid(form)
 
 
 login_view = LoginView.as_view()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_q",
+    "axes",  # login throttling per account and per address (campaigns/auth.py)
     "ninja",  # /api/v1/docs serves Swagger UI from our static files, not a CDN (offline / in China)
     "config",
     "campaigns",
@@ -93,6 +94,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Counts views of /c/<slug>/ and /c/<slug>/lib/<code>/ only (one buffered INSERT); see docs/reports.md.
     "reports.visits.VisitCountingMiddleware",
+    # Last: turns a login refused for too many failures into the bilingual lockout page (campaigns/auth.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -198,7 +201,7 @@ Q_CLUSTER = {
 
 # --- auth -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "campaigns.User"
-AUTHENTICATION_BACKENDS = ["campaigns.auth.PhoneOrUsernameBackend"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "campaigns.auth.PhoneOrUsernameBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "builder:start"  # each role lands where its work is (builder/views/landing.py)
 LOGOUT_REDIRECT_URL = "home"
@@ -213,6 +216,18 @@ AUTH_PASSWORD_VALIDATORS = [
 STAFF_PASSWORD_MIN_LENGTH = int(os.environ.get("STAFF_PASSWORD_MIN_LENGTH", "12"))  # 0: no stronger rule
 LOGIN_RATE_LIMIT = int(os.environ.get("LOGIN_RATE_LIMIT", "5"))  # failures per window
 LOGIN_RATE_WINDOW = int(os.environ.get("LOGIN_RATE_WINDOW", "900"))  # seconds
+# django-axes: LOGIN_RATE_LIMIT failures lock the account (from any address) and, separately, the client
+# address (for any account) for LOGIN_RATE_WINDOW seconds after the last failure; docs/families.md.
+AXES_FAILURE_LIMIT = LOGIN_RATE_LIMIT
+AXES_COOLOFF_TIME = LOGIN_RATE_WINDOW / 3600  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the page can say when the lock ends
+AXES_RESET_ON_SUCCESS = False  # an attacker's own successful login must not clear an address' failures
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"  # X-Forwarded-For only from TRUSTED_PROXIES
+AXES_USERNAME_CALLABLE = "campaigns.auth.login_identifier"
+AXES_LOCKOUT_CALLABLE = "campaigns.auth.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
