@@ -5,7 +5,6 @@ import json
 import logging
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -30,7 +29,6 @@ from campaigns.family_registry import family_sections
 from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
 from campaigns.models import Campaign, Library, Notice, Registration
 from campaigns.page_panels import campaign_panels
-from config.client_ip import client_ip
 from config.errors import UserFacingError
 from config.qr import qr_svg
 

@@ -73,6 +73,49 @@ def resolve_media(token: str, user):
     raise Http404("no such media")
 
 
+def comparison_media_token(comparison, side: str) -> str:
+    return salted_hmac(MEDIA_SALT, f"c:{comparison.pk}:{side}:{comparison.judge_id}",
+                       algorithm="sha256").hexdigest()[:40]
+
+
+def blind_side(comparison, side: str) -> dict:
+    """One side of a comparative judgement, as blind as `blind_entry` (the code names the comparison)."""
+    entry = comparison.entry_a if side == "a" else comparison.entry_b
+    data = {
+        "side": side,
+        "code": f"{comparison.round.key.upper()}-{comparison.id:05d}{side.upper()}",
+        "kind": entry.kind,
+        "duration_s": round(entry.duration_s, 1) if entry.duration_s else None,
+        "text": entry.text if entry.kind == Entry.Kind.ESSAY else "",
+        "poem": None,
+        "media_src": None,
+    }
+    if entry.poem_id:
+        poem = entry.poem
+        data["poem"] = {"title": poem.title, "author": poem.author, "dynasty": poem.dynasty, "lines": poem.lines}
+    if entry.kind in MEDIA_KINDS:
+        data["media_src"] = reverse("judging:compare_media", args=[comparison_media_token(comparison, side)])
+    return data
+
+
+def resolve_comparison_media(token: str, user):
+    """The playback file of one side of `user`'s comparison in an open round, or Http404."""
+    from judging.models import Comparison
+
+    if not (user and user.is_authenticated) or len(token) != 40:
+        raise Http404("no such media")
+    mine = (Comparison.objects.filter(judge__user=user, judge__active=True, round__status=Round.Status.OPEN)
+            .select_related("entry_a", "entry_b").order_by("id"))
+    for comparison in mine:
+        for side in ("a", "b"):
+            if hmac.compare_digest(comparison_media_token(comparison, side), token):
+                field = playback_field(comparison.entry_a if side == "a" else comparison.entry_b)
+                if field is None:
+                    raise Http404("no media")
+                return field
+    raise Http404("no such media")
+
+
 def blind_entry(assignment: Assignment) -> dict:
     """What a judge may know about an entry: an anonymous number, the poem, the media to play."""
     entry = assignment.entry
