@@ -80,6 +80,8 @@ def create_entry(
     text: str | None = Form(None, description="essay text typed instead of a file"),
     channel: str = Form("api", description="api | web | upload"),
     file: UploadedFile | None = File(None),
+    on_behalf_reason: str = Form("", max_length=300, description="organizers only, submitting for a family's child: "
+                                 "why (required then; logged, the family is notified, never replaces the family's entry)"),
     idempotency_key: str = Header("", alias="Idempotency-Key",
                                   description="the client's key for this submission; a retry returns the same entry"),
 ):
@@ -99,6 +101,7 @@ def create_entry(
     entry = services.entry_submit(
         event=event_obj, child=child_obj, uploaded_file=file, channel=channel, idempotency_key=idempotency_key,
         submitted_by=request.user, poem=poem_obj, text=text if file is None else None,
+        on_behalf_reason=on_behalf_reason,
     )
     return Status(200 if existed else 201, selectors.entry_state(entry, viewer=request.user))
 

@@ -4,6 +4,12 @@
 def notification_for(entry, kind: str) -> tuple[str, str]:
     who = entry.child.nickname
     event = entry.event.title
+    if kind == "entry_submitted_on_behalf":
+        library = entry.library.name if entry.library_id else ""
+        return (f"图书馆代{who}提交了作品 · A library submitted an entry for your child",
+                f"《{event}》：{library}的工作人员代您提交了{who}的作品，如有疑问请联系图书馆。"
+                f"Staff of {library} submitted an entry for “{event}” on your behalf; contact the library "
+                "if you did not ask for it.")
     if kind == "entry_received":
         return (f"已收到{who}的作品 · Entry received",
                 f"《{event}》：作品已收到，正在处理。We received the entry for “{event}” and are processing it.")

@@ -174,6 +174,7 @@ def entry_submit(
     submitted_by: User,
     poem: Poem | None = None,
     text: str | None = None,
+    on_behalf_reason: str = "",
 ) -> Entry:
     """Hand in a child's work for an event and return the (new or already existing) entry.
 
@@ -181,6 +182,9 @@ def entry_submit(
     - `idempotency_key`: the client's key for this attempt; a retry with the same key (same
       guardian) returns the first entry instead of making a second one.
     - Replaces the child's live entry for the event (kept as ``replaced`` in the history).
+    - Staff acting for a family (an organizer of the child's library, not the guardian) must say so:
+      `on_behalf_reason` is required, the act is audited (`entry.submitted_on_behalf`), the family is
+      notified, and it never replaces an entry the family sent (refused with `family_entry_exists`).
     - Raises UserFacingError (ineligible, closed, consent missing…) or MediaRefused (too large).
     The media are checked by the processing task, enqueued after commit."""
     idempotency_key = (idempotency_key or "")[:80]
@@ -189,6 +193,12 @@ def entry_submit(
         if existing is not None:
             return _same_request(existing, event=event, child=child)
     _check_eligibility(event=event, child=child, submitted_by=submitted_by, channel=channel, poem=poem)
+    on_behalf_reason = (on_behalf_reason or "").strip()[:300]
+    if child.guardian_id != submitted_by.pk and not on_behalf_reason:
+        raise UserFacingError("on_behalf_reason_required",
+                              "代家庭提交作品须明确说明原因（例如家长委托图书馆代交），该操作会被记录并通知家长",
+                              "Submitting for a family must be explicit: give the reason (e.g. the guardian asked "
+                              "the library to hand it in); it is logged and the family is told", status=403)
     kind = kind_for_event(event)
     limits = limits_for(kind, event)
     if kind == "essay" and uploaded_file is None and text is not None:
@@ -199,7 +209,7 @@ def entry_submit(
             try:
                 entry = _create_entry(event=event, child=child, channel=channel, idempotency_key=idempotency_key,
                                       submitted_by=submitted_by, poem=poem, kind=kind, stored=stored,
-                                      sha256=sha256, size=size, name=name)
+                                      sha256=sha256, size=size, name=name, on_behalf_reason=on_behalf_reason)
                 break
             except IntegrityError:
                 if idempotency_key:
@@ -223,7 +233,7 @@ def _same_request(existing: Entry, *, event: Event, child: Child) -> Entry:
 
 
 def _create_entry(*, event, child, channel, idempotency_key, submitted_by, poem, kind, stored, sha256, size,
-                  name) -> Entry:
+                  name, on_behalf_reason="") -> Entry:
     with transaction.atomic():
         # Serialise submissions per child: with no live entry yet there is no row to lock, and two
         # concurrent inserts would otherwise race to the one-live-entry constraint.
@@ -233,6 +243,12 @@ def _create_entry(*, event, child, channel, idempotency_key, submitted_by, poem,
         if live is not None and live.status == Entry.Status.DISQUALIFIED:
             raise UserFacingError("entry_disqualified", "该作品已被组织者取消资格，不能再次提交；如有疑问请联系所在图书馆",
                                   "The entry was disqualified by the organizers; contact your library", status=409)
+        on_behalf = child.guardian_id != submitted_by.pk
+        if on_behalf and live is not None and live.submitted_by_id == child.guardian_id:
+            raise UserFacingError("family_entry_exists",
+                                  "家长已提交了这份作品，代交不会替换家长的作品；如需更换请家长撤回或重新提交",
+                                  "The family already sent an entry; a submission on their behalf never replaces "
+                                  "it. The guardian can withdraw it or send a new one", status=409, entry=live.pk)
         if live is not None:
             live.status = Entry.Status.REPLACED
             live.save(update_fields=["status", "updated_at"])
@@ -244,9 +260,11 @@ def _create_entry(*, event, child, channel, idempotency_key, submitted_by, poem,
         entry.original.name = stored
         entry.full_clean(exclude=["original", "replaces"], validate_constraints=False)  # the DB enforces them
         entry.save()
-        audit_record(action="entry.submitted", obj=entry, actor=submitted_by, campaign=event.campaign,
-                     channel=channel, sha256=sha256, replaces=live.pk if live else None)
-        _notify(entry, "entry_received")
+        audit_record(action="entry.submitted_on_behalf" if on_behalf else "entry.submitted", obj=entry,
+                     actor=submitted_by, campaign=event.campaign, channel=channel, sha256=sha256,
+                     replaces=live.pk if live else None,
+                     **({"reason": on_behalf_reason, "guardian": child.guardian_id} if on_behalf else {}))
+        _notify(entry, "entry_submitted_on_behalf" if on_behalf else "entry_received")
         _broadcast(entry.pk)
         enqueue("submissions.tasks.process_entry", entry.pk, task_name=f"entry-{entry.pk}-{entry.attempts}")
     return entry
