@@ -153,3 +153,24 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def wait_js(page, expression: str, timeout: float = 30000) -> None:
+    """Wait until `expression` is truthy in the page. Playwright's wait_for_function evaluates its string
+    with eval(), which the site's Content-Security-Policy (config/csp.py) rightly forbids; evaluate()
+    runs through the DevTools protocol, outside the page's policy."""
+    import time
+
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout / 1000
+    while True:
+        try:
+            if page.evaluate(expression):
+                return
+        except Error as exc:  # the page is navigating: ask the next one
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(100)

@@ -3,6 +3,8 @@ branch page of a campaign, registers the child there and watches the live counte
 
 import pytest
 
+from tests.e2e.conftest import wait_js
+
 pytestmark = pytest.mark.e2e
 
 SEED_CAMPAIGN = """
@@ -58,7 +60,7 @@ def test_family_flow_on_a_phone(server, corpus, phone_page, browser):
     watcher.goto(f"{base}/c/tongyin-e2e/")
     counter = watcher.locator("#participants")
     assert counter.inner_text() == "0"
-    watcher.wait_for_function("document.body.getAttribute('data-live') === 'on'", timeout=10000)
+    wait_js(watcher, "document.body.getAttribute('data-live') === 'on'", timeout=10000)
 
     # The child's library branch page: its name, events, QR code.
     page.goto(f"{base}/c/tongyin-e2e/lib/C-HN-CS/")
@@ -81,7 +83,7 @@ def test_family_flow_on_a_phone(server, corpus, phone_page, browser):
     assert "童音诵古韵·经典有新声" in page.locator("article.child").inner_text()
 
     # The watcher's counter moved without a reload, and a reload shows the same number.
-    watcher.wait_for_function("document.getElementById('participants').textContent.trim() === '1'", timeout=10000)
+    wait_js(watcher, "document.getElementById('participants').textContent.trim() === '1'", timeout=10000)
     watcher.reload()
     assert watcher.locator("#participants").inner_text() == "1"
     watcher.context.close()
@@ -101,6 +103,6 @@ def test_family_flow_on_a_phone(server, corpus, phone_page, browser):
     page.wait_for_url("**/family/")
     assert page.locator("h1").inner_text() == "我的家庭"
     page.get_by_label("语言 Language").select_option("en")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    wait_js(page, "document.documentElement.lang === 'en'")
     assert page.locator("h1").inner_text() == "My family"
     assert no_horizontal_scroll(page)

@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from tests.e2e.conftest import wait_js
+
 pytestmark = pytest.mark.e2e
 
 SEED = r'''
@@ -68,7 +70,7 @@ def test_judge_scores_with_keyboard_and_chief_sees_progress(server, browser):
     chief = chief_ctx.new_page()
     login(chief, server.url, "chief", "Chief-2027")
     chief.goto(f"{server.url}/judging/rounds/{round_id}/progress/")
-    chief.wait_for_function("document.getElementById('live-state').textContent.includes('Live')")
+    wait_js(chief, "document.getElementById('live-state').textContent.includes('Live')")
     assert chief.locator("#done").inner_text() == "0"
 
     judge_ctx = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 800})
@@ -81,11 +83,11 @@ def test_judge_scores_with_keyboard_and_chief_sees_progress(server, browser):
     # Play with the keyboard (Space) and let it run to the end.
     page.locator("h1").click()
     page.keyboard.press("Space")
-    page.wait_for_function("document.getElementById('media').ended", timeout=15000)
-    page.wait_for_function("Number(document.getElementById('played-pct').textContent) >= 90", timeout=10000)
+    wait_js(page, "document.getElementById('media').ended", timeout=15000)
+    wait_js(page, "Number(document.getElementById('played-pct').textContent) >= 90", timeout=10000)
     # Seek back with ← and replay with R work too.
     page.keyboard.press("r")
-    page.wait_for_function("!document.getElementById('media').paused")
+    wait_js(page, "!document.getElementById('media').paused")
     page.keyboard.press("Space")
     # Scores with the keyboard: "1" jumps to the first criterion, Enter moves on, Ctrl+Enter submits.
     page.keyboard.press("1")
@@ -100,7 +102,7 @@ def test_judge_scores_with_keyboard_and_chief_sees_progress(server, browser):
     assert "已提交" in page.content()
 
     # The chief judge's page moved without a reload.
-    chief.wait_for_function("document.getElementById('done').textContent === '1'", timeout=10000)
+    wait_js(chief, "document.getElementById('done').textContent === '1'", timeout=10000)
     assert float(chief.locator("#percent").inner_text()) == 100
     out = server.shell(
         "from judging.models import Assignment, Score; a = Assignment.objects.get(); "

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from tests.e2e.conftest import wait_js
 from tests.e2e.test_quiz import SEED
 
 pytestmark = pytest.mark.e2e
@@ -47,25 +48,25 @@ def test_host_advances_and_phones_follow(server, browser, corpus):
         phone.get_by_role("button", name=re.compile("加入")).click()
         phone.wait_for_selector("text=已连接")
         phones.append(phone)
-    host.wait_for_function("document.getElementById('live-players').textContent === '2'")
+    wait_js(host, "document.getElementById('live-players').textContent === '2'")
 
     host.locator("#live-next").click()  # first question on every screen
     stem = host.locator("#live-stem")
-    host.wait_for_function("document.getElementById('live-stem').textContent.length > 0")
+    wait_js(host, "document.getElementById('live-stem').textContent.length > 0")
     for phone in phones:
-        phone.wait_for_function("document.getElementById('live-stem').textContent.length > 0")
+        wait_js(phone, "document.getElementById('live-stem').textContent.length > 0")
         assert phone.locator("#live-stem").inner_text() == stem.inner_text()
     phones[0].locator("#live-options button").first.click()
     phones[0].wait_for_selector("text=已提交")
-    host.wait_for_function("document.getElementById('live-answers').textContent === '1'")
+    wait_js(host, "document.getElementById('live-answers').textContent === '1'")
 
     phones[1].reload()  # a dropped phone comes back to the same question
-    phones[1].wait_for_function("document.getElementById('live-stem').textContent.length > 0")
+    wait_js(phones[1], "document.getElementById('live-stem').textContent.length > 0")
     assert phones[1].locator("#live-stem").inner_text() == stem.inner_text()
 
     host.locator("#live-next").click()  # reveal: answer and leaderboard on the big screen
     host.wait_for_selector("#live-board li")
     assert "小明" in host.locator("#live-board").inner_text()
-    phones[0].wait_for_function("/答对了|答错了/.test(document.getElementById('live-me').textContent)")
+    wait_js(phones[0], "/答对了|答错了/.test(document.getElementById('live-me').textContent)")
     for page in [host, *phones]:
         page.context.close()

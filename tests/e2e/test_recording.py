@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from config.ffmpeg import ffmpeg_path
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, wait_js
 
 pytestmark = pytest.mark.e2e
 
@@ -71,8 +71,8 @@ def test_record_listen_submit_and_see_it_ready(server, corpus, tmp_path, browser
         # Recording pauses the model reading (it must not play into the child's recording).
         page.wait_for_function("document.querySelector('#poem-text audio.reading-audio').paused", timeout=5000)
         page.get_by_role("button", name="停止").wait_for()
-        page.wait_for_function("document.getElementById('rec-level').value > 0.01", timeout=10000)
-        page.wait_for_function("document.getElementById('rec-elapsed').textContent >= '0:06'", timeout=20000)
+        wait_js(page, "document.getElementById('rec-level').value > 0.01", timeout=10000)
+        wait_js(page, "document.getElementById('rec-elapsed').textContent >= '0:06'", timeout=20000)
         page.get_by_role("button", name="停止").click()
         playback = page.locator("#rec-playback")
         playback.wait_for(state="visible")
@@ -80,7 +80,7 @@ def test_record_listen_submit_and_see_it_ready(server, corpus, tmp_path, browser
         page.get_by_role("button", name="提交作品").click()
         progress = page.locator("#entry-progress")
         progress.wait_for(state="visible", timeout=20000)
-        page.wait_for_function("document.getElementById('entry-progress').dataset.state === 'ready'", timeout=90000)
+        wait_js(page, "document.getElementById('entry-progress').dataset.state === 'ready'", timeout=90000)
         assert "已完成" in progress.locator("[data-status]").inner_text()
         audio = progress.locator("[data-media] audio")
         audio.wait_for()
