@@ -5,17 +5,16 @@ reached through an opaque token for this comparison and side, resolved to the pl
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import UserFacingError
 from judging import blind, selectors, services
 from judging.models import Comparison, Round
+from submissions.serving import protected_media_response
 
 
 @login_required
@@ -57,11 +56,4 @@ def compare_media(request, token: str):
     """The playback copy of one side of the requesting judge's comparison — never the original upload
     (judging/blind.py decides, where the token is resolved)."""
     field = blind.resolve_comparison_media(token, request.user)
-    ctype = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    resp = FileResponse(field.open("rb"), content_type=ctype)
-    resp["Cache-Control"] = "private, no-store"
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if "Content-Disposition" in resp:
-        del resp["Content-Disposition"]
-    return resp
+    return protected_media_response(request, field.name, cache_control="private, no-store", presign=False)

@@ -5,13 +5,12 @@ Thin: reads from selectors, writes through services, refusals shown as bilingual
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +25,7 @@ from judging import selectors, services
 from judging.documents import certificate_pdf, results_xlsx
 from judging.models import Appeal, Assignment, Certificate, Discrepancy, Judge, Like, Panel, Result, Round, Score
 from submissions.models import Entry
+from submissions.serving import protected_media_response
 
 
 def _fail(request, exc: UserFacingError) -> None:
@@ -100,52 +100,13 @@ def score_page(request, assignment_id: int):
     })
 
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
-
-
 @login_required
 @require_GET
 def media(request, token: str):
-    """The entry's playback media for the assigned judge only (judging/blind.py decides which file);
-    no file name or metadata in headers. Supports byte ranges so the player can seek."""
+    """The entry's playback media for the assigned judge only (judging/blind.py decides which file),
+    delivered like every child's media (submissions/serving.py), never as a presigned S3 redirect."""
     field = blind_view.resolve_media(token, request.user)
-    ctype = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    size = field.size
-    match = _RANGE.match(request.headers.get("Range", ""))
-    if match and (match.group(1) or match.group(2)):
-        start = int(match.group(1)) if match.group(1) else max(0, size - int(match.group(2)))
-        end = int(match.group(2)) if match.group(1) and match.group(2) else size - 1
-        end = min(end, size - 1)
-        if start > end:
-            resp = HttpResponse(status=416)
-            resp["Content-Range"] = f"bytes */{size}"
-            return resp
-        fh = field.open("rb")
-        fh.seek(start)
-        length = end - start + 1
-
-        def chunks(remaining=length):
-            while remaining > 0:
-                data = fh.read(min(65536, remaining))
-                if not data:
-                    break
-                remaining -= len(data)
-                yield data
-            fh.close()
-
-        resp = StreamingHttpResponse(chunks(), status=206, content_type=ctype)
-        resp["Content-Range"] = f"bytes {start}-{end}/{size}"
-        resp["Content-Length"] = str(length)
-    else:
-        resp = FileResponse(field.open("rb"), content_type=ctype)
-        resp["Content-Length"] = str(size)
-    resp["Accept-Ranges"] = "bytes"
-    resp["Cache-Control"] = "private, no-store"
-    resp["X-Content-Type-Options"] = "nosniff"
-    resp["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    if "Content-Disposition" in resp:
-        del resp["Content-Disposition"]
-    return resp
+    return protected_media_response(request, field.name, cache_control="private, no-store", presign=False)
 
 
 @login_required
