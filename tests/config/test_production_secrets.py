@@ -13,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config import production
 
 PRODUCTION = {
-    "DJANGO_SECRET_KEY": "k" * 20 + "a-real-random-production-key-0123456789",
+    "DJANGO_SECRET_KEY": "Zq8-vN3xL1pR7tY2wK9mB4cH6jD0fS5gA8eU1iO3oP7uT2yR6qW9zX4",
     "WECHAT_TOKEN": "a-real-token-7f3c",
     "WECHAT_ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
     "WECHAT_APP_SECRET": "a-real-app-secret-91e2",
@@ -93,3 +93,11 @@ def test_the_web_and_the_worker_refuse_to_start_on_the_defaults(tmp_path):
     check = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=settings.BASE_DIR,
                            env={**env, "SHUXIANG_DEV": "1"}, capture_output=True, text=True, timeout=120)
     assert "shuxiang.E001" in check.stderr and "DJANGO_SECRET_KEY" in check.stderr
+    # With the production settings of docs/deploy.md: no issue at all.
+    deploy = {**env, **PRODUCTION, "DJANGO_ALLOWED_HOSTS": "shuxiang.example.cn", "DJANGO_SECURE_COOKIES": "1",
+              "DJANGO_SECURE_PROXY_SSL_HEADER": "1", "DJANGO_SSL_REDIRECT": "1", "DJANGO_HSTS_SECONDS": "31536000",
+              "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "1", "DJANGO_HSTS_PRELOAD": "1",
+              "DJANGO_CSRF_TRUSTED_ORIGINS": "https://shuxiang.example.cn"}
+    clean = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=settings.BASE_DIR, env=deploy,
+                           capture_output=True, text=True, timeout=120)
+    assert clean.returncode == 0 and "no issues" in clean.stdout + clean.stderr, clean.stdout + clean.stderr
