@@ -8,11 +8,12 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from ninja.security import django_auth
 
 from campaigns import selectors
 from campaigns.models import Campaign, Library, Registration
+from config.api_contract import BoundedPagination
 
 router = Router(tags=["campaigns"])
 
@@ -112,7 +113,7 @@ def campaign_list(request):
 
 @router.get("/libraries", response=list[LibraryOut], auth=django_auth,
             summary="Libraries in the organizer's subtrees (all for superusers; none for families)")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def library_list(request, level: str | None = None, province: str | None = None):
     qs = selectors.libraries_visible_to(request.user).select_related("parent")
     if level:
@@ -124,7 +125,7 @@ def library_list(request, level: str | None = None, province: str | None = None)
 
 @router.get("/registrations", response=list[RegistrationOut], auth=django_auth,
             summary="Registrations counted for libraries in the organizer's subtrees")
-@paginate(LimitOffsetPagination)
+@paginate(BoundedPagination)
 def registration_list(request, campaign: str | None = None, library: str | None = None):
     qs = selectors.scope_queryset(Registration.objects.all(), request.user, "library")
     if campaign:

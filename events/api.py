@@ -5,18 +5,22 @@ Errors are JSON: {"code", "message_zh", "message_en"} with the HTTP status of th
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import django_auth
 
 from campaigns.models import Child
+from config.api_contract import MAX_ID, Id
 from config.errors import UserFacingError
 from events import selectors, services
 from events.models import OPTION_LETTERS, AttemptQuestion, Event, QuizAttempt
 
 router = Router(tags=["events"])
+
+BoardLimit = Annotated[int, Query(50, ge=1, le=500, description="1…500")]
 
 
 class ErrorOut(Schema):
@@ -225,10 +229,10 @@ def result(request, token: str):
 
 @router.get("/quizzes/{event_id}/leaderboard", response={200: BoardOut, 400: ErrorOut, 404: ErrorOut}, auth=None,
             summary="Leaderboard: individuals (nickname + library), libraries, cities or provinces")
-def leaderboard(request, event_id: int, kind: str = "individuals", limit: int = 50, child_id: int | None = None):
+def leaderboard(request, event_id: Id, kind: str = "individuals", limit: BoardLimit = 50,
+                child_id: Annotated[int | None, Query(None, ge=1, le=MAX_ID)] = None):
     event = get_object_or_404(Event, pk=event_id, kind=Event.Kind.QUIZ)
     services.attempts_close_expired(event_id=event.pk)
-    limit = max(1, min(limit, 500))
     if kind == "individuals":
         rows = selectors.individual_board(event, limit=limit)
     elif kind == "libraries":

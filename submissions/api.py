@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from campaigns.models import Child
+from config.api_contract import Id, Limit, Offset
 from config.errors import UserFacingError
 from events.models import Event, Poem
 from submissions import access, selectors, services
@@ -145,10 +146,10 @@ def moderate_entry(request, entry_id: int, payload: ModerateIn):
 
 @router.get("/events/{event_id}/gallery", auth=None, response={200: list[GalleryItemOut], 404: ErrorOut},
             summary="Public gallery: approved entries with the guardian's consent")
-def gallery(request, event_id: int, limit: int = 60, offset: int = 0):
+def gallery(request, event_id: Id, limit: Limit = 60, offset: Offset = 0):
     event = get_object_or_404(Event, pk=event_id)
     items = []
-    for entry in selectors.gallery_entries(event, limit=min(max(limit, 1), 200), offset=max(offset, 0)):
+    for entry in selectors.gallery_entries(event, limit=limit, offset=offset):
         items.append({
             "id": entry.pk, "nickname": entry.child.nickname, "library": entry.library.name, "kind": entry.kind,
             "poem": entry.poem.title if entry.poem_id else None, "duration_s": entry.duration_s,
