@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from config.production import refuse_development_defaults  # noqa: E402
+
+refuse_development_defaults()  # no development secrets in production (docs/deploy.md)

@@ -77,11 +77,12 @@ def _env(**extra):
 @pytest.mark.slow
 def test_the_web_and_the_worker_refuse_to_start_on_the_defaults(tmp_path):
     env = _env(SQLITE_PATH=str(tmp_path / "db.sqlite3"), MEDIA_ROOT=str(tmp_path / "media"))
-    web = subprocess.run([sys.executable, "-c", "import config.asgi"], cwd=settings.BASE_DIR, env=env,
-                         capture_output=True, text=True, timeout=120)
-    assert web.returncode != 0 and "ImproperlyConfigured" in web.stderr
-    for variable in PRODUCTION:
-        assert variable in web.stderr
+    for module in ("config.asgi", "config.wsgi"):
+        web = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=settings.BASE_DIR, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert web.returncode != 0 and "ImproperlyConfigured" in web.stderr, module
+        for variable in PRODUCTION:
+            assert variable in web.stderr
     worker = subprocess.run([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env,
                             capture_output=True, text=True, timeout=120)
     assert worker.returncode == 1 and "WECHAT_TOKEN" in worker.stderr and "Traceback" not in worker.stderr
