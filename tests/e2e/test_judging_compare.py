@@ -5,6 +5,8 @@ import json
 
 import pytest
 
+from tests.e2e.conftest import wait_js
+
 pytestmark = pytest.mark.e2e
 
 SEED = r'''
@@ -78,7 +80,7 @@ def test_two_judges_compare_with_the_keyboard_and_the_round_advances_the_best(se
     chief = chief_ctx.new_page()
     login(chief, server.url, "chief", "Chief-2027")
     chief.goto(f"{server.url}/judging/rounds/{round_id}/progress/")
-    chief.wait_for_function("document.getElementById('live-state').textContent.includes('Live')")
+    wait_js(chief, "document.getElementById('live-state').textContent.includes('Live')")
     assert chief.locator("#cj-ssr").inner_text() == "—"
 
     made = 0
@@ -94,8 +96,8 @@ def test_two_judges_compare_with_the_keyboard_and_the_round_advances_the_best(se
     assert made >= 9  # 6 entries × 3 comparisons / 2
 
     # The chief judge's page moved without a reload: SSR and both judges' misfit are shown.
-    chief.wait_for_function("document.getElementById('cj-ssr').textContent !== '—'", timeout=15000)
-    chief.wait_for_function("document.querySelectorAll('#cj-judges tr').length === 2", timeout=15000)
+    wait_js(chief, "document.getElementById('cj-ssr').textContent !== '—'", timeout=15000)
+    wait_js(chief, "document.querySelectorAll('#cj-judges tr').length === 2", timeout=15000)
     assert "评委甲" in chief.locator("#cj-judges").inner_text()
     assert 0 <= float(chief.locator("#cj-ssr").inner_text()) <= 1
 
