@@ -3,6 +3,7 @@
 addresses against one account nor one password sprayed across accounts gets far (docs/families.md)."""
 
 from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -56,3 +57,25 @@ class PhoneOrUsernameBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+
+def organizer_required(refusal: str):
+    """A view for organizers only: anonymous visitors go to the login page, other users get a 403
+    that says why (`refusal`, Chinese then English)."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    from campaigns.selectors import is_organizer
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not is_organizer(request.user):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -32,9 +32,25 @@ CHILDREN = [("小诗", "C-HN-CS"), ("小韵", "X-HN-CSX"), ("小雅", "P-GD"), (
             ("小月", "P-SC")]
 
 
+def _demo_child(family, nickname: str, code: str, *, age: int):
+    """A child of the demo readers' family at library `code`, with every consent given (made once)."""
+    from campaigns.models import Child, ConsentRecord
+
+    library = Library.objects.filter(code=code).first()
+    if library is None:
+        return None
+    child, fresh = Child.objects.get_or_create(guardian=family, nickname=nickname, defaults={
+        "display_name": f"演示{nickname}", "birth_year": timezone.now().year - age, "library": library})
+    if fresh:
+        for purpose in ConsentRecord.Purpose.values:
+            ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="demo",
+                                         recorded_by=family)
+    return child
+
+
 def _demo_entries(campaign) -> int:
     """Recitations for the campaign's recitation event, made once, through the real media pipeline."""
-    from campaigns.models import Child, ConsentRecord, User
+    from campaigns.models import User
     from events.models import Event
     from submissions.models import Entry
     from submissions.services import entry_process
@@ -50,18 +66,12 @@ def _demo_entries(campaign) -> int:
     poem = event.poems.order_by("pk").first()
     made = 0
     for n, (nickname, code) in enumerate(CHILDREN):
-        library = Library.objects.filter(code=code).first()
-        if library is None:
+        child = _demo_child(family, nickname, code, age=8 + n % 4)
+        if child is None:
             continue
-        child, fresh = Child.objects.get_or_create(guardian=family, nickname=nickname, defaults={
-            "display_name": f"演示{nickname}", "birth_year": timezone.now().year - 8 - n % 4, "library": library})
-        if fresh:
-            for purpose in ConsentRecord.Purpose.values:
-                ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="demo",
-                                             recorded_by=family)
         if Entry.objects.filter(event=event, child=child).exists():
             continue
-        entry = Entry(event=event, child=child, library=library, submitted_by=family, kind="audio",
+        entry = Entry(event=event, child=child, library=child.library, submitted_by=family, kind="audio",
                       channel=Entry.Channel.UPLOAD, poem=poem, idempotency_key=f"demo-judging-{n}",
                       original_name="recitation.mp3", original_sha256=hashlib.sha256(data).hexdigest(),
                       original_size=len(data))
@@ -91,7 +101,7 @@ ESSAYISTS = [("文文", "C-HN-CS", 8), ("书书", "X-HN-CSX", 3), ("墨墨", "P-
 def _demo_comparative(stdout, judges, chief) -> None:
     from django.core.files.base import ContentFile
 
-    from campaigns.models import Child, ConsentRecord, User
+    from campaigns.models import User
     from judging import services
     from judging.models import Comparison, Panel, Round
     from submissions.models import Entry
@@ -107,15 +117,9 @@ def _demo_comparative(stdout, judges, chief) -> None:
         return
     family = User.objects.get(username="demo-readers")
     for n, (nickname, code, lines) in enumerate(ESSAYISTS):
-        library = Library.objects.filter(code=code).first()
-        if library is None:
+        child = _demo_child(family, nickname, code, age=10 + n % 3)
+        if child is None:
             continue
-        child, fresh = Child.objects.get_or_create(guardian=family, nickname=nickname, defaults={
-            "display_name": f"演示{nickname}", "birth_year": timezone.now().year - 10 - n % 3, "library": library})
-        if fresh:
-            for purpose in ConsentRecord.Purpose.values:
-                ConsentRecord.objects.create(child=child, purpose=purpose, granted=True, text_version="demo",
-                                             recorded_by=family)
         if Entry.objects.filter(event=round_.event, child=child).exists():
             continue
         text = "\n".join(ESSAY_LINES[(n + k) % len(ESSAY_LINES)] for k in range(lines))

@@ -1,14 +1,13 @@
 """Thin views: scope the request, read the figures, render (page, XLSX, CSV)."""
 
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from campaigns.selectors import is_organizer, libraries_visible_to
+from campaigns.auth import organizer_required as campaigns_organizer_required
+from campaigns.selectors import libraries_visible_to
 from config.spreadsheets import XLSX_CONTENT_TYPE
 from reports import charts
 from reports.exports import TABLE_KEYS, csv_text, report_tables, xlsx_bytes
@@ -18,17 +17,7 @@ from reports.selectors.labels import LEVEL_LABEL
 from reports.selectors.scope import report_scope
 from reports.services import visits_rollup_batch
 
-
-def organizer_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_organizer(request.user):
-            raise PermissionDenied("组织者才能查看统计 Only organizers can see reports")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+organizer_required = campaigns_organizer_required("组织者才能查看统计 Only organizers can see reports")
 
 
 def _scope(request, slug):

@@ -1,25 +1,14 @@
 """Shared by the builder's views: who may enter, which campaign, how a refusal is shown."""
 
-from functools import wraps
 
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
+from campaigns.auth import organizer_required as campaigns_organizer_required
 from campaigns.models import Campaign
-from campaigns.selectors import is_organizer, user_can_manage_campaign
+from campaigns.selectors import user_can_manage_campaign
 
-
-def organizer_required(view):
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not is_organizer(request.user):
-            raise PermissionDenied("组织者才能创建和编辑活动 Only organizers can build campaigns")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+organizer_required = campaigns_organizer_required("组织者才能创建和编辑活动 Only organizers can build campaigns")
 
 
 def managed_campaign(request, slug: str) -> Campaign:
