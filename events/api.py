@@ -32,6 +32,7 @@ class ErrorOut(Schema):
 class StartIn(Schema):
     child_id: int
     practice: bool = False
+    elder: bool = Field(False, description="长辈模式: timed questions get the quiz's elder.extra_time_percent more time")
 
 
 class AttemptOut(Schema):
@@ -40,6 +41,7 @@ class AttemptOut(Schema):
     practice: bool
     kind: str = Field(..., description="\"practice\" (not scored, never ranked) or \"scored\"; starting one kind "
                                       "never resumes the other")
+    elder: bool = Field(False, description="started in elder mode (more time per question)")
     question_count: int
     answered_count: int
     deadline: datetime
@@ -110,6 +112,7 @@ class BoardRowOut(Schema):
     average: float | None = None
     best: int | None = None
     completion: float | None = None
+    elder: bool | None = Field(None, description="individuals: the result was taken in elder mode (more time)")
 
 
 class BoardOut(Schema):
@@ -128,7 +131,7 @@ def _attempt_out(attempt: QuizAttempt) -> dict:
     now = timezone.now()
     return {
         "token": attempt.token, "status": attempt.status, "practice": attempt.practice,
-        "kind": "practice" if attempt.practice else "scored", "question_count": attempt.question_count, "answered_count": attempt.answers.count(),
+        "kind": "practice" if attempt.practice else "scored", "elder": attempt.elder, "question_count": attempt.question_count, "answered_count": attempt.answers.count(),
         "deadline": attempt.deadline, "seconds_left": max(0.0, (attempt.deadline - now).total_seconds()),
         "score": None if attempt.is_open else attempt.score,
         "page_url": f"/events/attempt/{attempt.token}/",
@@ -175,7 +178,8 @@ def start_attempt(request, event_id: int, payload: StartIn):
     if child is None:
         raise UserFacingError("not_your_child", "只能为自己的孩子答题", "You can only start quizzes for your own children",
                               status=403)
-    attempt = services.attempt_start(event=event, child=child, user=request.user, practice=payload.practice)
+    attempt = services.attempt_start(event=event, child=child, user=request.user, practice=payload.practice,
+                                     elder=payload.elder)
     return _attempt_out(attempt)
 
 

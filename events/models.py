@@ -152,6 +152,8 @@ class QuizAttempt(models.Model):
     # An unguessable handle: the attempt's API and pages are addressed by it.
     token = models.CharField(max_length=32, unique=True)
     practice = models.BooleanField(default=False)
+    # Started in elder mode (长辈模式): its clocks run longer by the quiz's elder.extra_time_percent.
+    elder = models.BooleanField(default=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     local_date = models.DateField(help_text="the start day in the campaign's time zone (daily limits)")
     started_at = models.DateTimeField()
@@ -234,6 +236,7 @@ class QuizResult(models.Model):
     finished_at = models.DateTimeField()
     attempts = models.PositiveIntegerField(default=1)
     completed = models.BooleanField(default=False, help_text="answered every question of some attempt")
+    elder = models.BooleanField(default=False, help_text="the best attempt was taken in elder mode (more time)")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "child"], name="quiz_result_once")]

@@ -38,6 +38,8 @@ CONSENT_PURPOSES = ["judging", "gallery", "publish_name"]
 FORMULAS = ["fixed", "time_bonus", "kahoot"]
 TIE_BREAK_KEYS = ["score", "total_time", "finished_at"]
 EXPLANATIONS = ["after_each", "at_end", "never"]
+# flag: elders ranked with everyone, marked on the board; separate: their own individual board.
+ELDER_RANKINGS = ["flag", "separate"]
 
 # Which media each kind of event may accept, and which limits apply to which media.
 MEDIA_BY_KIND = {"recitation": ["audio", "video"], "essay": ["essay"], "photo": ["image"],
@@ -127,6 +129,12 @@ class QuizScoring(SettingsModel):
     multiple_partial: Choice(["none", "proportional"]) = "none"
 
 
+class Elder(SettingsModel):
+    """长辈模式 (elder mode): extra time on timed questions, and how elder-mode results are ranked."""
+    extra_time_percent: Integer(ge=0, le=400) = 100
+    ranking: Choice(ELDER_RANKINGS) = "flag"
+
+
 class Quiz(SettingsModel):
     """A quiz's rules. The properties below are what the quiz services read."""
     bank: Slug()
@@ -142,6 +150,7 @@ class Quiz(SettingsModel):
     members_only: Boolean = False
     opens: DateTime | None = None
     closes: DateTime | None = None
+    elder: Elder = Field(default_factory=Elder)
 
     def problems(self, context) -> Iterator[Problem]:
         draws = present(self.draw)
@@ -211,13 +220,27 @@ class Quiz(SettingsModel):
             return self.paper_seconds / max(self.questions, 1)
         return None
 
-    def attempt_seconds(self) -> int:
+    @property
+    def elders_apart(self) -> bool:
+        """Whether elder-mode results are ranked on their own board (else they are flagged in place)."""
+        return self.elder.ranking == "separate"
+
+    def time_factor(self, elder: bool = False) -> float:
+        """How much longer an elder-mode attempt's clocks run (1 for everyone else)."""
+        return 1 + self.elder.extra_time_percent / 100 if elder else 1.0
+
+    def question_limit(self, elder: bool = False) -> float | None:
+        """The per-question limit of this attempt, in seconds (None: untimed questions)."""
+        return self.per_question_seconds * self.time_factor(elder) if self.per_question_seconds else None
+
+    def attempt_seconds(self, elder: bool = False) -> int:
         """How long an attempt may stay open before it is closed and scored as answered."""
+        factor = self.time_factor(elder)
         if self.paper_seconds:
-            return int(self.paper_seconds)
+            return int(self.paper_seconds * factor)
         if self.per_question_seconds:
             # Time to read explanations between questions, but never an open-ended attempt.
-            return int(self.questions * (self.per_question_seconds + 30))
+            return int(self.questions * (self.per_question_seconds * factor + 30))
         return 3600
 
 

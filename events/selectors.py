@@ -46,18 +46,30 @@ def event_results(event: Event) -> QuerySet[QuizResult]:
     return QuizResult.objects.filter(event=event)
 
 
+def elders_apart(event: Event) -> bool:
+    """Whether elder-mode results are ranked on their own board (else they are flagged in place)."""
+    quiz = event_settings(event).quiz
+    return quiz is not None and quiz.elders_apart
+
+
 def child_rank(event: Event, child: Child) -> dict | None:
     result = QuizResult.objects.filter(event=event, child=child).select_related("library").first()
     if result is None:
         return None
-    chain = _tie_break(event)
-    rank = event_results(event).filter(_better_q(result, chain)).count() + 1
-    return {"rank": rank, "of": event_results(event).count(), "score": result.score,
+    pool = event_results(event)
+    if elders_apart(event):
+        pool = pool.filter(elder=result.elder)
+    rank = pool.filter(_better_q(result, _tie_break(event))).count() + 1
+    return {"rank": rank, "of": pool.count(), "score": result.score, "elder": result.elder,
             "total_time_ms": result.total_time_ms, "library": result.library.name, "nickname": child.nickname}
 
 
-def individual_board(event: Event, *, limit: int = 50, library: Library | None = None) -> list[dict]:
+def individual_board(event: Event, *, limit: int = 50, library: Library | None = None,
+                     elder: bool | None = None) -> list[dict]:
+    """Individuals in rank order; `elder` keeps only (True) or leaves out (False) elder-mode results."""
     qs = event_results(event).select_related("child", "library")
+    if elder is not None:
+        qs = qs.filter(elder=elder)
     if library is not None:
         qs = qs.filter(library__path__startswith=library.path)
     rows = []
@@ -75,6 +87,7 @@ def individual_board(event: Event, *, limit: int = 50, library: Library | None =
             "library_code": result.library.code,
             "score": result.score,
             "total_time_s": round(result.total_time_ms / 1000, 1),
+            "elder": result.elder,
         })
     return rows
 
@@ -140,10 +153,13 @@ def tree_board(event: Event, level: str) -> list[dict]:
 def leaderboard_payload(event: Event, *, limit: int = 20) -> dict:
     """What the live board shows; the same for every subscriber, so it is built once per broadcast."""
     libraries = library_board(event)
+    apart = elders_apart(event)
     return {
         "event": event.pk,
         "participants": event_results(event).count(),
-        "individuals": individual_board(event, limit=limit),
+        "individuals": individual_board(event, limit=limit, elder=False if apart else None),
+        "elders_apart": apart,
+        "elders": individual_board(event, limit=limit, elder=True) if apart else [],
         "libraries": libraries[:limit],
         "cities": tree_board(event, "city")[:limit],
         "provinces": tree_board(event, "province")[:limit],

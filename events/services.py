@@ -161,7 +161,7 @@ def attempt_close_if_expired(*, attempt: QuizAttempt, now: datetime | None = Non
     return attempt
 
 
-def attempt_start(*, event: Event, child: Child, user: User, practice: bool = False,
+def attempt_start(*, event: Event, child: Child, user: User, practice: bool = False, elder: bool = False,
                   now: datetime | None = None) -> QuizAttempt:
     """Start (or resume) a child's attempt of the kind asked for. An open attempt of that kind is
     resumed (no re-draws); practice and scored papers never stand in for each other."""
@@ -198,8 +198,8 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
         with transaction.atomic():
             attempt = QuizAttempt.objects.create(
                 event=event, child=child, library=child_library(child, campaign), token=secrets.token_urlsafe(18),
-                practice=practice, local_date=today, started_at=now,
-                deadline=now + timedelta(seconds=settings.attempt_seconds()), question_count=len(ids),
+                practice=practice, elder=elder, local_date=today, started_at=now,
+                deadline=now + timedelta(seconds=settings.attempt_seconds(elder)), question_count=len(ids),
             )
             AttemptQuestion.objects.bulk_create([
                 AttemptQuestion(attempt=attempt, position=position, question_id=qid,
@@ -220,7 +220,7 @@ def attempt_start(*, event: Event, child: Child, user: User, practice: bool = Fa
 def attempt_lean(token: str) -> QuizAttempt:
     """The attempt without its relations: what the question endpoint needs, in one narrow query."""
     attempt = (QuizAttempt.objects.filter(token=token)
-               .only("id", "event_id", "child_id", "library_id", "token", "status", "practice", "deadline",
+               .only("id", "event_id", "child_id", "library_id", "token", "status", "practice", "elder", "deadline",
                      "started_at", "question_count").first())
     if attempt is None:
         raise _err("attempt_not_found", "找不到这次答题", "Attempt not found", 404)
@@ -235,10 +235,11 @@ def attempt_for_token(token: str) -> QuizAttempt:
     return attempt
 
 
-def _question_expired(aq: AttemptQuestion, settings: Quiz, now: datetime) -> bool:
-    if aq.shown_at is None or not settings.per_question_seconds:
+def _question_expired(aq: AttemptQuestion, settings: Quiz, now: datetime, elder: bool = False) -> bool:
+    limit = settings.question_limit(elder)
+    if aq.shown_at is None or not limit:
         return False
-    return now > aq.shown_at + timedelta(seconds=settings.per_question_seconds + GRACE_SECONDS)
+    return now > aq.shown_at + timedelta(seconds=limit + GRACE_SECONDS)
 
 
 def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = None) -> AttemptQuestion | None:
@@ -252,7 +253,7 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
     pending = (AttemptQuestion.objects.filter(attempt=attempt, answer__isnull=True)
                .select_related("question").order_by("position"))
     for aq in pending:
-        if _question_expired(aq, settings, now):
+        if _question_expired(aq, settings, now, attempt.elder):
             continue
         if aq.shown_at is None:
             # Conditional update: two tabs fetching at once start the clock once.
@@ -269,8 +270,9 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
 def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: datetime) -> float:
     settings = event_quiz_settings(attempt.event_id)
     left = (attempt.deadline - now).total_seconds()
-    if settings.per_question_seconds and aq.shown_at:
-        left = min(left, settings.per_question_seconds - (now - aq.shown_at).total_seconds())
+    limit = settings.question_limit(attempt.elder)
+    if limit and aq.shown_at:
+        left = min(left, limit - (now - aq.shown_at).total_seconds())
     return max(0.0, left)
 
 
@@ -290,12 +292,13 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     row = (AttemptQuestion.objects.filter(attempt__token=token, position=position)
            .values_list("pk", "option_order", "shown_at", "attempt_id", "attempt__status",
                         "attempt__deadline", "attempt__practice", "attempt__question_count", "attempt__event_id",
-                        "attempt__event__settings", "question__kind", "question__answer", "question__explanation")
+                        "attempt__event__settings", "question__kind", "question__answer", "question__explanation",
+                        "attempt__elder")
            .first())
     if row is None:
         raise _err("question_not_found", "找不到这道题", "No such question in this attempt", 404)
     (aq_id, order, shown_at, attempt_id, status, deadline, practice, count, event_id, event_settings,
-     kind, correct, explanation) = row
+     kind, correct, explanation, elder) = row
     if status != QuizAttempt.Status.OPEN:
         raise _err("attempt_closed", "这次答题已经交卷", "This attempt is already finished", 409)
     if now >= deadline:
@@ -304,8 +307,8 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     settings = quiz_rules(Event(pk=event_id, settings=event_settings))
     if shown_at is None:
         raise _err("question_not_shown", "请先打开这道题再作答", "Fetch the question before answering it", 409)
-    if settings.per_question_seconds and now > shown_at + timedelta(
-            seconds=settings.per_question_seconds + GRACE_SECONDS):
+    limit = settings.question_limit(elder)
+    if limit and now > shown_at + timedelta(seconds=limit + GRACE_SECONDS):
         raise _err("answer_late", "这道题的答题时间已过，不能再作答", "Time for this question is over", 409)
     letters = sorted({c for c in (choice or "").upper() if not c.isspace() and c not in ",，"})
     shown = OPTION_LETTERS[: len(order)]
@@ -316,7 +319,8 @@ def attempt_answer(*, token: str, position: int, choice: str, now: datetime | No
     original = "".join(sorted(order[shown.index(letter)] for letter in letters))
     seconds = (now - shown_at).total_seconds()
     share = credit(kind=kind, correct=correct, chosen=original, partial=settings.multiple_partial)
-    points = 0 if practice else points_for(settings=settings, share=share, seconds=seconds)
+    # Elder mode's extra time never earns extra points: time-based points use the time scaled back.
+    points = 0 if practice else points_for(settings=settings, share=share, seconds=seconds / settings.time_factor(elder))
     answer = QuizAnswer(attempt_question_id=aq_id, attempt_id=attempt_id, choice=original, correct=share == 1.0,
                         points=points, time_ms=int(seconds * 1000), received_at=now)
     try:
@@ -377,8 +381,9 @@ def attempt_finish(*, attempt: QuizAttempt, now: datetime | None = None) -> Quiz
         end = min(now, locked.deadline)
         answers = list(QuizAnswer.objects.filter(attempt=locked).values_list("correct", "points", "time_ms"))
         unanswered = locked.question_count - len(answers)
-        if settings.per_question_seconds:
-            total_ms = sum(a[2] for a in answers) + unanswered * settings.per_question_seconds * 1000
+        limit = settings.question_limit(locked.elder)
+        if limit:
+            total_ms = sum(a[2] for a in answers) + int(unanswered * limit * 1000)
         else:
             total_ms = int((end - locked.started_at).total_seconds() * 1000)
         locked.status = QuizAttempt.Status.EXPIRED if expired else QuizAttempt.Status.FINISHED
@@ -412,7 +417,8 @@ def _result_record(*, attempt: QuizAttempt, settings: Quiz) -> None:
         try:
             with transaction.atomic():
                 QuizResult.objects.create(event_id=attempt.event_id, child_id=attempt.child_id, library=attempt.library,
-                                          best_attempt=attempt, completed=completed, attempts=1, **candidate)
+                                          best_attempt=attempt, completed=completed, attempts=1,
+                                          elder=attempt.elder, **candidate)
             return
         except IntegrityError:
             result = QuizResult.objects.select_for_update().get(event_id=attempt.event_id, child_id=attempt.child_id)
@@ -421,6 +427,7 @@ def _result_record(*, attempt: QuizAttempt, settings: Quiz) -> None:
     if _ranks_better(candidate, result, settings.tie_break):
         result.best_attempt = attempt
         result.library = attempt.library
+        result.elder = attempt.elder
         for key, value in candidate.items():
             setattr(result, key, value)
     result.save()

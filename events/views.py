@@ -62,7 +62,8 @@ def quiz_start(request, event_id: int):
         return redirect("events:quiz", event_id=event.pk)
     try:
         attempt = services.attempt_start(event=event, child=child, user=request.user,
-                                         practice=request.POST.get("practice") == "1")
+                                         practice=request.POST.get("practice") == "1",
+                                         elder=request.COOKIES.get("elder_mode") == "1")
     except UserFacingError as exc:
         messages.error(request, str(exc))
         return redirect("events:quiz", event_id=event.pk)
@@ -78,9 +79,11 @@ def attempt_page(request, token: str):
     aq = services.attempt_current_question(attempt=attempt, now=now)
     if aq is None:
         return redirect("events:result", token=token)
+    settings = services.event_quiz_settings(attempt.event_id)
     return render(request, "events/attempt.html", {
         "attempt": attempt, "event": attempt.event, "q": question_out(aq, attempt, now),
-        "multiple": aq.question.kind == "multiple",
+        "multiple": aq.question.kind == "multiple", "question_limit": settings.question_limit(attempt.elder),
+        "elder_extra": settings.elder.extra_time_percent,
     })
 
 
@@ -169,10 +172,18 @@ def leaderboard_xlsx(request, event_id: int):
         raise PermissionDenied
     event = _quiz(event_id)
     sheets = [
-        Sheet("个人 Individuals", ["名次 Rank", "昵称 Nickname", "图书馆 Library", "代码 Code", "得分 Score", "用时(秒) Time (s)"],
-              [[r["rank"], r["nickname"], r["library"], r["library_code"], r["score"], r["total_time_s"]]
-               for r in selectors.individual_board(event, limit=100000)]),
+        Sheet("个人 Individuals", ["名次 Rank", "昵称 Nickname", "图书馆 Library", "代码 Code", "得分 Score",
+                                  "用时(秒) Time (s)", "长辈模式 Elder mode"],
+              [[r["rank"], r["nickname"], r["library"], r["library_code"], r["score"], r["total_time_s"],
+                "是 yes" if r["elder"] else ""]
+               for r in selectors.individual_board(event, limit=100000,
+                                                   elder=False if selectors.elders_apart(event) else None)]),
     ]
+    if selectors.elders_apart(event):
+        sheets.append(Sheet("长辈模式 Elders", ["名次 Rank", "昵称 Nickname", "图书馆 Library", "代码 Code",
+                                               "得分 Score", "用时(秒) Time (s)"],
+                            [[r["rank"], r["nickname"], r["library"], r["library_code"], r["score"],
+                              r["total_time_s"]] for r in selectors.individual_board(event, limit=100000, elder=True)]))
     columns = ["名次 Rank", "图书馆 Library", "代码 Code", "参与人数 Participants", "平均分 Average", "最高分 Best",
                "完成率 Completion"]
     for title, rows in [("图书馆 Libraries", selectors.library_board(event)),
