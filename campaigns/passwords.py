@@ -40,9 +40,19 @@ def has_staff_role(user) -> bool:
     if getattr(user, "pk", None) is None:
         return False
     from campaigns.models import OrganizerRole
-    from judging.models import Judge
 
-    return OrganizerRole.objects.filter(user=user).exists() or Judge.objects.filter(user=user).exists()
+    if OrganizerRole.objects.filter(user=user).exists():
+        return True
+    return any(check(user) for check in _staff_roles.values())
+
+
+# Later apps name their own staff roles (judging: judges) from AppConfig.ready(), so campaigns
+# never imports them: register_staff_role("judge", lambda user: Judge.objects.filter(user=user).exists()).
+_staff_roles: dict = {}
+
+
+def register_staff_role(key: str, check) -> None:
+    _staff_roles[key] = check
 
 
 def _classes(password: str) -> int:

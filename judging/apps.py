@@ -11,3 +11,9 @@ class JudgingConfig(AppConfig):
         from submissions.gallery_extras import register_gallery_extra
 
         register_gallery_extra("likes", gallery_like_buttons)
+
+        from campaigns.passwords import register_staff_role
+        from judging.models import Judge
+
+        # Judges, like organizers, must use a stronger password (campaigns/passwords.py).
+        register_staff_role("judge", lambda user: Judge.objects.filter(user=user).exists())

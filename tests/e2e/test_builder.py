@@ -8,6 +8,8 @@ import re
 import pytest
 from django.conf import settings
 
+from tests.e2e.conftest import wait_js
+
 pytestmark = pytest.mark.e2e
 
 SEED = """
@@ -256,5 +258,6 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     audio = phone.locator("#poem-text audio, audio").first
     audio.wait_for()
     phone.evaluate("a => a.play()", audio.element_handle())
-    phone.wait_for_function("a => a.currentTime > 0", arg=audio.element_handle(), timeout=15000)  # it really plays
+    wait_js(phone, "[...document.querySelectorAll('#poem-text audio, audio')].some(a => a.currentTime > 0)",
+            timeout=15000)  # it really plays
     family.close()

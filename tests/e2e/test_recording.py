@@ -64,12 +64,11 @@ def test_record_listen_submit_and_see_it_ready(server, corpus, tmp_path, browser
         assert reading.is_visible() and reading.get_attribute("controls") is not None
         page.get_by_role("button", name="听范读").focus()
         page.keyboard.press("Enter")
-        page.wait_for_function("document.querySelector('#poem-text audio.reading-audio').currentTime > 0.5",
-                               timeout=20000)
+        wait_js(page, "document.querySelector('#poem-text audio.reading-audio').currentTime > 0.5", timeout=20000)
         assert page.get_by_role("button", name="暂停").is_visible()
         page.get_by_role("button", name="开始录音").click()
         # Recording pauses the model reading (it must not play into the child's recording).
-        page.wait_for_function("document.querySelector('#poem-text audio.reading-audio').paused", timeout=5000)
+        wait_js(page, "document.querySelector('#poem-text audio.reading-audio').paused", timeout=5000)
         page.get_by_role("button", name="停止").wait_for()
         wait_js(page, "document.getElementById('rec-level').value > 0.01", timeout=10000)
         wait_js(page, "document.getElementById('rec-elapsed').textContent >= '0:06'", timeout=20000)

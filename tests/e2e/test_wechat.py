@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from tests.e2e.conftest import wait_js
 from wechat.fake_api.server import FakeWeChat
 from wechat.simulator import deliver, message_xml, sign_delivery
 
@@ -86,7 +87,7 @@ def test_wechat_login_voice_message_to_entry(server, browser):
             assert voice.is_visible()
             voice.click()
             voice.evaluate("a => a.play()")
-            page.wait_for_function("document.getElementById('voice-audio').currentTime > 0.3", timeout=30000)
+            wait_js(page, "document.getElementById('voice-audio').currentTime > 0.3", timeout=30000)
             assert page.evaluate("document.getElementById('voice-audio').duration") > 1
             page.get_by_label(re.compile("朗读的诗词")).select_option(label="静夜思（李白）")
             page.get_by_role("button", name=re.compile("提交作品")).click()
