@@ -47,7 +47,13 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    # A killed worker that nobody has reaped yet (a zombie: its sentinel died with it and a container's
+    # init may never reap) still answers kill(pid, 0); on Linux /proc says it is gone.
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _remove(path: Path) -> None:

@@ -136,3 +136,24 @@ def test_the_retention_purge_removes_processing_copies(corpus, contest, family, 
         purge_campaign_entries(campaign)
     assert not copy.exists()
     assert workdirs.remove_for_entries([entry_id]) == []  # idempotent
+
+
+def test_a_killed_worker_not_yet_reaped_counts_as_gone():
+    """A SIGKILLed worker whose parent died with it stays a zombie until someone reaps it; its
+    directory must still be removed."""
+    import time
+
+    from submissions.workdirs import _alive
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])  # exits at once; not waited for: a zombie
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with open(f"/proc/{child.pid}/stat") as fh:
+            if fh.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.05)
+    try:
+        assert _alive(child.pid) is False
+        assert _alive(os.getpid()) is True
+    finally:
+        child.wait()
