@@ -9,9 +9,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-import shutil
 import tempfile
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -79,25 +78,21 @@ def points_credit(*, campaign: Campaign, child: Child, source: str, source_key: 
 def _check_photo(upload) -> tuple[bytes, bytes, str]:
     """(original bytes, cleaned display bytes, extension): the image pipeline checks format, damage,
     pixel limits and removes EXIF/GPS, as for photo entries."""
-    from django.conf import settings
-
+    from submissions import workdirs
     from submissions.media import images
     from submissions.media.limits import limits_for
 
     data = upload.read()
     if not data:
         raise error("photo_empty", "照片是空文件", "the photo is an empty file")
-    base = Path(getattr(settings, "PROCESSING_DIR", "") or tempfile.gettempdir())
-    base.mkdir(parents=True, exist_ok=True)
-    workdir = Path(tempfile.mkdtemp(prefix="reading-", dir=base))
-    try:
+    # The managed processing directory (submissions/workdirs.py), never the system temp folder.
+    with tempfile.TemporaryDirectory(prefix="reading-", dir=workdirs.root()) as path:
+        workdir = Path(path)
         source = workdir / "upload"
         source.write_bytes(data)
         result = images.process(source, limits_for("image"), workdir)
         cleaned = Path(result.playback_path)
         return data, cleaned.read_bytes(), cleaned.suffix or ".jpg"
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _flags(log: ReadingLog, rules, at: datetime) -> list[str]:
@@ -336,7 +331,3 @@ def checkin_scan(*, session: CheckinSession, code: str, child: Child, actor: Use
                       points=campaign_reading(session.campaign).points.checkin, library=session.library)
         badges_evaluate(campaign=session.campaign, child=child)
     return checkin
-
-
-def day_range(end: date, days: int) -> list[date]:
-    return [end - timedelta(days=k) for k in range(days)]
