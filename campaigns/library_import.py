@@ -11,6 +11,7 @@ from pathlib import Path
 from django.db import transaction
 
 from campaigns.models import Library
+from campaigns.page_cache import pages_changed
 from config.text import decode_csv
 
 COLUMNS = ["code", "name", "level", "parent_code", "province"]
@@ -189,3 +190,5 @@ def library_paths_rebuild() -> None:
             lib.path = path
             changed.append(lib)
     Library.objects.bulk_update(changed, ["path"], batch_size=500)
+    if changed:
+        pages_changed()  # bulk_update sends no post_save (campaigns/page_cache.py)

@@ -216,7 +216,7 @@ def registration_create(*, campaign: Campaign, child: Child, library: Library, a
         return Registration.objects.get(campaign=campaign, child=child)
     audit_record(action="registration_created", obj=registration, actor=actor, campaign=campaign,
                  library=library.code)
-    broadcast_participants(campaign.pk)
+    broadcast_participants(campaign.pk, library=library)
     return registration
 
 

@@ -21,10 +21,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
-from campaigns import selectors, services
+from campaigns import public_pages, selectors, services
 from campaigns.audit import audit_record
 from campaigns.consent import current_texts, privacy_notice
-from campaigns.event_links import event_rows
 from campaigns.family_registry import family_sections
 from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneLoginForm
 from campaigns.models import Campaign, Library, Notice, Registration
@@ -48,12 +47,7 @@ def safe_next(request, default: str) -> str:
 
 
 def home(request):
-    now = timezone.now()
-    campaigns = [
-        {"campaign": c, "open_stages": [s for s in c.stages.all() if s.is_open(now)]}
-        for c in selectors.campaigns_public()
-    ]
-    return render(request, "campaigns/home.html", {"campaigns": campaigns})
+    return render(request, "campaigns/home.html", {"page": public_pages.home_page()})
 
 
 def _campaign(slug: str) -> Campaign:
@@ -61,53 +55,31 @@ def _campaign(slug: str) -> Campaign:
                              slug=slug)
 
 
-def _events(campaign: Campaign) -> list[dict]:
-    # events is a later layer: read through the reverse relation, never by importing it.
-    manager = getattr(campaign, "events", None)
-    events = list(manager.prefetch_related("age_groups").order_by("position", "id")) if manager is not None else []
-    return event_rows(events)
-
-
 def campaign_page(request, slug: str):
-    campaign = _campaign(slug)
-    now = timezone.now()
-    stages = [{"stage": s, "open": s.is_open(now), "past": bool(s.ends_at and s.ends_at <= now)}
-              for s in campaign.stages.all()]
-    province = request.GET.get("province", "")
-    branches = selectors.campaign_branches(campaign)
-    taking_part = set(branches.values_list("library__province", flat=True))
+    campaign = get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
+    page, participants = public_pages.campaign_page(campaign, request.GET.get("province", ""))
     return render(request, "campaigns/campaign.html", {
         "campaign": campaign,
-        "stages": stages,
-        "open_stages": [s["stage"] for s in stages if s["open"]],
-        "events": _events(campaign),
-        "participants": selectors.campaign_participant_count(campaign.pk),
-        "branch_count": branches.count(),
-        "branch_provinces": [p for p in selectors.provinces() if p in taking_part],
-        "province": province,
-        "province_branches": list(branches.filter(library__province=province)) if province else [],
+        "page": page,
+        "participants": participants,
         "ws_path": f"/ws/c/{campaign.slug}/participants/",
         "panels": campaign_panels(campaign),
     })
 
 
 def branch_page(request, slug: str, code: str):
-    campaign = _campaign(slug)
+    campaign = get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
     branch = selectors.branch_of(campaign, code)
     if branch is None:
         raise Http404("no such branch")
     join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
-    sub_branches = selectors.campaign_branches(campaign).filter(library__parent=branch.library)
+    page, participants, branch_participants = public_pages.branch_page(campaign, branch, join_url)
     return render(request, "campaigns/branch.html", {
         "campaign": campaign,
-        "branch": branch,
         "library": branch.library,
-        "events": _events(campaign),
-        "join_url": join_url,
-        "participants": selectors.campaign_participant_count(campaign.pk),
-        "branch_participants": Registration.objects.filter(
-            campaign=campaign, library__path__startswith=branch.library.path).count(),
-        "sub_branches": sub_branches,
+        "page": page,
+        "participants": participants,
+        "branch_participants": branch_participants,
         "can_manage": selectors.user_can_manage_library(request.user, branch.library) if request.user.is_authenticated else False,
         "ws_path": f"/ws/c/{campaign.slug}/participants/",
         "panels": campaign_panels(campaign, branch.library),

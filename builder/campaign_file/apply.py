@@ -15,6 +15,7 @@ from builder.campaign_file.validate import ValidFile, campaign_file_validate
 from builder.campaign_file.yaml_io import LineMap
 from campaigns.audit import audit_record
 from campaigns.models import AgeGroup, Campaign, CampaignLibrary, Library, Stage
+from campaigns.page_cache import pages_changed
 from campaigns.sections import AgeGroupSpec, StageSpec
 from campaigns.typed import dump_stored
 from events.models import Event, Poem
@@ -124,6 +125,8 @@ def _sync_branches(campaign: Campaign, codes: set[str]) -> list[str]:
     joining = Library.objects.filter(code__in=codes - set(current))
     CampaignLibrary.objects.filter(pk__in=leaving).delete()
     CampaignLibrary.objects.bulk_create([CampaignLibrary(campaign=campaign, library=lib) for lib in joining])
+    if joining:
+        pages_changed()  # bulk_create sends no post_save (campaigns/page_cache.py)
     changes = []
     if leaving:
         changes.append(f"libraries -{len(leaving)}")

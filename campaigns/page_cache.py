@@ -1,0 +1,107 @@
+"""Cached parts of the busiest public pages: the home page, the campaign pages and the branch pages.
+
+These pages are the same for every visitor but for the header (login state, CSRF tokens in the
+language and display-mode forms) and a few small parts (the live counters, a manager's link), so
+each view renders its visitor-independent middle once into Django's cache (shared by every
+process) and every request renders only the page around it. Measured with bench.serving on this
+machine: the campaign page cost 25 ms of rendering and 14 queries per request, about 0.1 × the
+WSGI floor; docs/benchmarks.md has the figures with the cache.
+
+Freshness, without a timer that guesses:
+- Structural changes (a campaign, its stages, age groups, taking-part libraries, events, a library
+  renamed) replace the one public-pages version token, at once and again when the transaction
+  commits, so no request can cache the old state under the new token. Organizers' edits are rare
+  next to page views, so one token for all pages costs nothing.
+- What changes with the clock (a stage or an event opening or closing) limits each fragment's
+  lifetime to the next such moment (`seconds_until`), so "进行中" appears on time.
+- Participant counts, which change with every registration, entry and finished quiz, are cached
+  apart for COUNT_SECONDS; a registration forgets its campaign's count when it commits, and the
+  page's live counter (socket) sends the exact figure anyway.
+"""
+
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+VERSION_KEY = "campaigns:public-pages:version"
+MAX_SECONDS = 300  # a fragment is rebuilt at least this often, whatever happens
+COUNT_SECONDS = 10
+
+
+def _new_version() -> None:
+    cache.set(VERSION_KEY, secrets.token_hex(8), None)
+
+
+def pages_changed(**_ignored) -> None:
+    """Signal receiver (and a plain function): every cached public fragment is stale."""
+    _new_version()
+    transaction.on_commit(_new_version)
+
+
+def _version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = secrets.token_hex(8)
+        cache.add(VERSION_KEY, version, None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def seconds_until(moments: Iterable[datetime | None], now: datetime | None = None) -> int:
+    """Seconds until the first of `moments` still ahead (at least 1), at most MAX_SECONDS."""
+    now = now or timezone.now()
+    ahead = [(m - now).total_seconds() for m in moments if m is not None and m > now]
+    return int(max(1, min([MAX_SECONDS, *ahead])))
+
+
+def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]:
+    """(the pages' version, {name: value}) in one cache read when warm: each count is cached for
+    COUNT_SECONDS (see the module's docstring), computed by `computes[name]` when missing."""
+    keys = {name: "campaigns:count:" + name for name in computes}
+    found = cache.get_many([VERSION_KEY, *keys.values()])
+    version = found.get(VERSION_KEY) or _version()
+    values, missing = {}, {}
+    for name, compute in computes.items():
+        values[name] = found.get(keys[name])
+        if values[name] is None:
+            values[name] = missing[keys[name]] = compute()
+    if missing:
+        cache.set_many(missing, COUNT_SECONDS)
+    return version, values
+
+
+def fragment(version: str, parts: tuple, build: Callable[[], tuple[dict, int]]) -> dict:
+    """The cached dict for `parts` (a key naming the page and what it varies by) under the pages'
+    `version`, else `build()`'s (value, seconds it stays true), stored for that long."""
+    key = "campaigns:fragment:" + ":".join(str(p) for p in (version, *parts))
+    value = cache.get(key)
+    if value is None:
+        value, seconds = build()
+        cache.set(key, value, seconds)
+    return value
+
+
+def participants_key(campaign_id: int) -> str:
+    return f"participants:{campaign_id}"
+
+
+def remember_participants(campaign_id: int, value: int) -> None:
+    """A freshly read participant count (read after a registration committed) replaces the cached one."""
+    cache.set("campaigns:count:" + participants_key(campaign_id), value, COUNT_SECONDS)
+
+
+def branch_participants_key(campaign_id: int, library_id: int) -> str:
+    return f"branch:{campaign_id}:{library_id}"
+
+
+def forget_branch_participants(campaign_id: int, library) -> None:
+    """A registration at `library` changes the counts of its branch page and every ancestor's."""
+    from campaigns.models import Library
+
+    codes = [code for code in library.path.split("/") if code]
+    ids = Library.objects.filter(code__in=codes).values_list("pk", flat=True)
+    cache.delete_many(["campaigns:count:" + branch_participants_key(campaign_id, pk) for pk in ids])

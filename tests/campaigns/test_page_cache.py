@@ -1,0 +1,93 @@
+"""The cached middles of the home, campaign and branch pages (campaigns/page_cache.py): a warm page
+costs a handful of queries, and every change a visitor must see shows on the next request —
+an organizer's edit, a new registration, a stage that opens with the clock."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from freezegun import freeze_time
+
+from campaigns import page_cache
+from campaigns.models import Stage
+from events.models import Event
+from tests.campaigns.family_helpers import make_campaign
+from tests.campaigns.test_pages import register_children
+
+
+@pytest.fixture
+def campaign(libraries):
+    campaign = make_campaign(libraries)
+    Event.objects.create(campaign=campaign, slug="quiz", kind="quiz", title="诗词答题")
+    return campaign
+
+
+WARM = []
+
+
+def queries(client, path: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    WARM[:] = captured.captured_queries
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/c/tongyin-test/", "/c/tongyin-test/lib/C-HN-CS/"])
+def test_a_warm_page_costs_a_handful_of_queries(client, campaign, path):
+    cold, first = queries(client, path)
+    warm, second = queries(client, path)
+    # Warm: the campaign (and branch) row, the cache reads, the visit record: nothing that grows
+    # with the campaign's events, stages or libraries.
+    assert warm <= 6 < cold, (cold, warm, [q["sql"][:60] for q in WARM])
+    strip = lambda html: re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)  # noqa: E731
+    assert strip(first) == strip(second)
+
+
+@pytest.mark.django_db
+def test_an_organizers_edit_shows_on_the_next_request(client, campaign):
+    client.get("/c/tongyin-test/")
+    event = campaign.events.get(slug="quiz")
+    event.title = "诗词大会"
+    event.save()
+    assert "诗词大会" in client.get("/c/tongyin-test/").content.decode()
+    assert "诗词大会" in client.get("/c/tongyin-test/lib/C-HN-CS/").content.decode()
+    campaign.title = "童音诵古韵（新）"
+    campaign.save()
+    assert "童音诵古韵（新）" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_registration_counts_on_the_next_request(client, campaign, libraries, make_user, django_capture_on_commit_callbacks):
+    counter = re.compile(r'data-live-participants="[^"]+"[^>]*>(\d+)<')
+    assert counter.search(client.get("/c/tongyin-test/").content.decode())[1] == "0"
+    assert re.search(r"本馆及下级馆.*?<strong>0</strong>", client.get("/c/tongyin-test/lib/C-HN-CS/").content.decode(), re.S)
+    with django_capture_on_commit_callbacks(execute=True):
+        register_children(libraries, make_user, campaign, 2)
+    assert counter.search(client.get("/c/tongyin-test/").content.decode())[1] == "2"
+    branch = client.get("/c/tongyin-test/lib/C-HN-CS/").content.decode()
+    assert re.search(r"本馆及下级馆.*?<strong>2</strong>", branch, re.S)
+
+
+@pytest.mark.django_db
+def test_a_stage_opens_on_time_although_the_page_was_cached(client, campaign):
+    with freeze_time(timezone.now()) as clock:
+        Stage.objects.filter(campaign=campaign).delete()
+        Stage.objects.create(campaign=campaign, kind=Stage.Kind.ENTRIES_OPEN, starts_at=timezone.now() + timedelta(seconds=30))
+        page = client.get("/c/tongyin-test/").content.decode()
+        assert "当前没有进行中的阶段" in page
+        clock.tick(timedelta(seconds=31))
+        page = client.get("/c/tongyin-test/").content.decode()
+        assert "当前没有进行中的阶段" not in page and re.search(r"现在进行.*征集作品", page, re.S)
+
+
+def test_a_fragment_lives_until_the_next_moment_it_changes():
+    now = timezone.now()
+    assert page_cache.seconds_until([now - timedelta(days=1), now + timedelta(seconds=42), None], now) == 42
+    assert page_cache.seconds_until([now + timedelta(days=9)], now) == page_cache.MAX_SECONDS
+    assert page_cache.seconds_until([], now) == page_cache.MAX_SECONDS
+    assert page_cache.seconds_until([now + timedelta(milliseconds=10)], now) == 1
