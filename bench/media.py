@@ -15,6 +15,7 @@ import io
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -169,7 +170,15 @@ def main() -> None:
     setup()
     from tests.corpus.generate import materialise
 
-    CORPUS = materialise(Path(tempfile.mkdtemp(prefix="shuxiang-bench-corpus-")))
+    folder = Path(tempfile.mkdtemp(prefix="shuxiang-bench-corpus-"))
+    CORPUS = materialise(folder)
+    try:
+        measure()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)  # links and the big files made for this run
+
+
+def measure() -> None:
     from submissions.media import MediaRefused, analyse
     from submissions.media.limits import DEFAULTS
 

@@ -157,3 +157,22 @@ def test_a_killed_worker_not_yet_reaped_counts_as_gone():
         assert _alive(os.getpid()) is True
     finally:
         child.wait()
+
+
+def test_large_uploads_spool_into_the_processing_directory(settings, rf):
+    """A recording bigger than the in-memory limit is written to disk while the request is read: into
+    PROCESSING_DIR/uploads, never the system temp folder."""
+    from pathlib import Path
+
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    handler = TemporaryFileUploadHandler(rf.post("/"))
+    handler.new_file("file", "recording.m4a", "audio/mp4", 10_000_000)
+    handler.receive_data_chunk(b"\0" * 1024, 0)
+    spooled = Path(handler.file_complete(1024).temporary_file_path())
+    try:
+        from config import settings as configured  # the module (this file's fixture moves PROCESSING_DIR)
+
+        assert spooled.parent == Path(configured.PROCESSING_DIR) / "uploads"
+    finally:
+        handler.file.close()

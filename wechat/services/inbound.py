@@ -56,36 +56,6 @@ def inbound_record(*, fields: dict, reply: str = "") -> tuple[InboundMessage, bo
         return InboundMessage.objects.get(dedup_key=key), False
 
 
-def inbound_record_many(*, items: list[tuple[dict, str]]) -> list[tuple[str, bool]]:
-    """Record a batch of deliveries in one transaction (group commit): for each, (reply to send, first?).
-
-    A retry gets the reply recorded the first time, whether that was in an earlier batch or
-    earlier in this one."""
-    keys = [dedup_key(fields) for fields, _ in items]
-    fresh: dict[str, InboundMessage] = {}
-    try:
-        with transaction.atomic():
-            existing = dict(InboundMessage.objects.filter(dedup_key__in=set(keys)).values_list("dedup_key", "reply"))
-            for (fields, reply), key in zip(items, keys, strict=True):
-                if key not in existing and key not in fresh:
-                    fresh[key] = _inbound_row(fields, key, reply)
-            InboundMessage.objects.bulk_create(list(fresh.values()))
-    except IntegrityError:  # another process recorded one of them meanwhile: go one by one
-        results = []
-        for fields, reply in items:
-            message, first = inbound_record(fields=fields, reply=reply)
-            results.append((reply if first else message.reply, first))
-        return results
-    results, seen = [], set()
-    for key in keys:
-        if key in existing:
-            results.append((existing[key], False))
-        else:
-            results.append((fresh[key].reply, key not in seen))
-            seen.add(key)
-    return results
-
-
 DRAIN_FLAG = "wechat:inbound-drain-queued"
 
 
