@@ -171,22 +171,18 @@ def menu_action(key: str, at=None) -> tuple[Campaign | None, str] | None:
 
 
 def reading_events_open_today(openid: str, at=None) -> list[Event]:
-    """The reading events (阅读打卡) a follower can log in today: live campaigns whose entries stage is
-    open, taking part through the follower's library or one above it (the library they followed
-    through, else their children's). A follower with no known library sees every open one."""
-    moment = at or timezone.now()
-    campaigns = [c for c in active_campaigns(at) if campaign_stage_is_open(c, "entries_open", moment)]
-    if not campaigns:
-        return []
+    """The reading events (阅读打卡) a follower can log in today: in the campaigns open today for the
+    follower's library (the library they followed through, else their children's; campaigns_open_for).
+    A follower with no known library sees every open one."""
     follower = Follower.objects.filter(openid=openid).values("library__path", "user_id").first() or {}
     paths = [follower["library__path"]] if follower.get("library__path") else []
     if not paths and follower.get("user_id"):
         paths = list(Child.objects.filter(guardian_id=follower["user_id"]).values_list("library__path", flat=True))
-    events = Event.objects.filter(campaign__in=campaigns, kind="reading").select_related("campaign")
-    if paths:
-        codes = {code for path in paths for code in path.strip("/").split("/") if code}
-        events = events.filter(campaign__libraries__code__in=codes).distinct()
-    return list(events.order_by("-campaign__created_at", "position", "id"))
+    campaigns = {c.pk for path in (paths or [None]) for c in campaigns_open_for(path, at)}
+    if not campaigns:
+        return []
+    return list(Event.objects.filter(campaign__in=campaigns, kind="reading").select_related("campaign")
+                .order_by("-campaign__created_at", "position", "id"))
 
 
 def campaign_quiz_event(campaign: Campaign) -> Event | None:
