@@ -293,14 +293,31 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_WORKERS") or 2))
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rows", type=int, default=1_000_000, help="ledger rows for the recompute")
+    parser.add_argument("--only", choices=["log", "scale"], help="only the logging run, or only recompute + goal")
     args = parser.parse_args()
     print(f"PostgreSQL ({PG_SERVER}) + Redis; gunicorn, {args.workers} sync workers; {args.concurrency} in flight; "
           f"load average {os.getloadavg()[0]:.1f}", flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="bench-reading-"))
+    if args.only != "scale":
+        try:
+            web_report(args, tmp)
+        finally:
+            drop_postgres(WEB_DB)
+    if args.only == "log":
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    print(f"load average {os.getloadavg()[0]:.1f}; building {args.rows:,} ledger rows …", flush=True)
     try:
-        web = web_part(args, tmp)
+        s = scale_part(args)
     finally:
-        drop_postgres(WEB_DB)
+        drop_postgres(SCALE_DB)
+        shutil.rmtree(tmp, ignore_errors=True)
+    scale_report(s)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+def web_report(args, tmp: Path) -> None:
+    web = web_part(args, tmp)
     floor, logs = web["floor"], web["logs"]
     ratio = logs["rps"] / floor["rps"] if floor["rps"] else 0.0
     p99 = pct(logs["ms"], 99)
@@ -312,12 +329,9 @@ def main() -> None:
     print(f"logs stored {web['stored_logs']} of {accepted} accepted (ledger rows {web['stored_points']})")
     print(f"log ÷ floor = {ratio:.2f}  (goal ≥ 0.5)  {verdict(ratio >= 0.5)}")
     print(f"log p99 at {args.concurrency} in flight = {p99:.0f} ms  (goal ≤ 150 ms)  {verdict(p99 <= 150)}")
-    print(f"load average {os.getloadavg()[0]:.1f}; building {args.rows:,} ledger rows …", flush=True)
-    try:
-        s = scale_part(args)
-    finally:
-        drop_postgres(SCALE_DB)
-        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def scale_report(s: dict) -> None:
     print(f"built {s['rows']:,} ledger rows, {s['children']:,} children, {s['libraries']} libraries in "
           f"{s['build_s']:.0f} s")
     print(f"plain SUM(points)               {s['sum_s'] * 1000:8.0f} ms")
@@ -331,7 +345,6 @@ def main() -> None:
           f"{s['warm_s'] * 1000:.1f} ms; a credited 30 minutes moved it by {s['moved']}")
     print(f"goal breakdown computed = {s['cold_s'] * 1000:.0f} ms  (goal ≤ 200 ms)  {verdict(s['cold_s'] <= 0.2)}; "
           f"invalidated {verdict(s['moved'] == 30)}")
-    print(f"load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -150,10 +150,17 @@ def campaign_branches(campaign: Campaign) -> QuerySet[CampaignLibrary]:
 def attribution_library(campaign: Campaign, child: Child, joined_library_id: int | None = None) -> Library | None:
     """Whom a registration counts for: the branch the family joined through (its QR code), else the
     child's own library if it takes part, else its nearest ancestor that does."""
-    taking_part = set(CampaignLibrary.objects.filter(campaign=campaign).values_list("library_id", flat=True))
-    if joined_library_id and joined_library_id in taking_part:
-        return Library.objects.get(pk=joined_library_id)
+    if joined_library_id:
+        joined = Library.objects.filter(pk=joined_library_id, branches__campaign=campaign).first()
+        if joined is not None:
+            return joined
     library = child.library
+    codes = [code for code in library.path.split("/") if code]
+    if codes and codes[-1] == library.code:
+        # The materialised path names every ancestor: one query for those taking part, the nearest wins.
+        found = {lib.code: lib for lib in Library.objects.filter(code__in=codes, branches__campaign=campaign)}
+        return next((found[code] for code in reversed(codes) if code in found), None)
+    taking_part = set(CampaignLibrary.objects.filter(campaign=campaign).values_list("library_id", flat=True))
     while library is not None:
         if library.pk in taking_part:
             return library

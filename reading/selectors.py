@@ -14,17 +14,24 @@ from reading.models import BadgeAward, Checkin, CheckinSession, PointsEntry, Rea
 
 
 def reading_days(campaign: Campaign, child: Child) -> list[date]:
-    return sorted(set(ReadingLog.objects.filter(campaign=campaign, child=child, status=ReadingLog.Status.COUNTED)
-                      .values_list("day", flat=True)))
+    """The child's counted reading days, in order: the days of the ledger's reading rows (a reading row
+    exists exactly for each counted log)."""
+    return list(PointsEntry.objects.filter(campaign=campaign, child=child, source=PointsEntry.Source.READING)
+                .values_list("day", flat=True).order_by("day").distinct())
+
+
+def run_ending(days: list[date] | set[date], day: date) -> int:
+    """How many consecutive days of `days` end on `day`."""
+    present = set(days)
+    n = 0
+    while day - timedelta(days=n) in present:
+        n += 1
+    return n
 
 
 def streak_ending(campaign: Campaign, child: Child, day: date) -> int:
     """Consecutive days with a counted log, ending on `day`."""
-    days = set(reading_days(campaign, child))
-    n = 0
-    while day - timedelta(days=n) in days:
-        n += 1
-    return n
+    return run_ending(reading_days(campaign, child), day)
 
 
 def longest_streak(days: list[date]) -> int:
@@ -37,27 +44,59 @@ def longest_streak(days: list[date]) -> int:
     return best
 
 
-def child_stats(campaign: Campaign, child: Child) -> dict:
-    """What badge rules look at, from the ledger and the sources."""
+# What each badge condition looks at (a field of BadgeRule → a figure of child_stats).
+RULE_STATS = {"first_log": "logs", "streak_days": "longest_streak", "minutes": "minutes", "events": "events",
+              "recited": "recited", "checkins": "checkins", "points": "points"}
+
+
+def rule_stats(rule: BadgeRule) -> set[str]:
+    """The figures a badge rule's conditions look at."""
+    return {stat for field, stat in RULE_STATS.items() if getattr(rule, field)}
+
+
+def ledger_totals(campaign: Campaign, child: Child, *, source: str = "", source_key: str = "",
+                  day: date | None = None) -> dict:
+    """The child's ledger totals in one aggregate query: points, minutes, reading logs, check-ins; with
+    `source`, also whether `source_key` is already credited, the points the source earned on `day` (for
+    its daily cap) and how many rows it has that day."""
+    reading, checkin = PointsEntry.Source.READING, PointsEntry.Source.CHECKIN
+    figures = {"total_points": Sum("points"), "total_minutes": Sum("minutes"),
+               "logs": Count("id", filter=Q(source=reading)), "checkins": Count("id", filter=Q(source=checkin))}
+    if source:
+        figures.update(credited=Count("id", filter=Q(source=source, source_key=source_key)),
+                       used=Sum("points", filter=Q(source=source, day=day)),
+                       day_rows=Count("id", filter=Q(source=source, day=day)))
+    row = {k.removeprefix("total_"): v or 0
+           for k, v in PointsEntry.objects.filter(campaign=campaign, child=child).aggregate(**figures).items()}
+    return row
+
+
+def child_events(campaign: Campaign, child: Child) -> int:
+    """How many of the campaign's events the child took part in: a counted reading log, a finished quiz
+    (not practice), an accepted entry — one UNION query."""
     from events.models import QuizAttempt
     from submissions.models import Entry
 
-    ledger = PointsEntry.objects.filter(campaign=campaign, child=child)
-    totals = ledger.aggregate(points=Sum("points"), minutes=Sum("minutes"),
-                              logs=Count("id", filter=Q(source=PointsEntry.Source.READING)),
-                              checkins=Count("id", filter=Q(source=PointsEntry.Source.CHECKIN)))
-    days = reading_days(campaign, child)
-    events = set(ReadingLog.objects.filter(campaign=campaign, child=child, status=ReadingLog.Status.COUNTED)
-                 .values_list("event_id", flat=True))
-    events |= set(QuizAttempt.objects.filter(event__campaign=campaign, child=child, practice=False,
-                                             status__in=["finished", "expired"]).values_list("event_id", flat=True))
+    logs = ReadingLog.objects.filter(campaign=campaign, child=child, status=ReadingLog.Status.COUNTED)
+    quizzes = QuizAttempt.objects.filter(event__campaign=campaign, child=child, practice=False,
+                                         status__in=["finished", "expired"])
     entries = Entry.objects.filter(event__campaign=campaign, child=child, status=Entry.Status.READY)
-    events |= set(entries.values_list("event_id", flat=True))
-    return {
-        "points": totals["points"] or 0, "minutes": totals["minutes"] or 0, "logs": totals["logs"] or 0,
-        "checkins": totals["checkins"] or 0, "longest_streak": longest_streak(days), "events": len(events),
-        "recited": entries.filter(event__kind="recitation").exists(),
-    }
+    return len(logs.values_list("event_id").order_by().union(quizzes.values_list("event_id").order_by(),
+                                                              entries.values_list("event_id").order_by()))
+
+
+def child_recited(campaign: Campaign, child: Child) -> bool:
+    from submissions.models import Entry
+
+    return Entry.objects.filter(event__campaign=campaign, child=child, status=Entry.Status.READY,
+                                event__kind="recitation").exists()
+
+
+def child_stats(campaign: Campaign, child: Child) -> dict:
+    """What badge rules look at, from the ledger and the sources."""
+    totals = ledger_totals(campaign, child)
+    return {**totals, "longest_streak": longest_streak(reading_days(campaign, child)),
+            "events": child_events(campaign, child), "recited": child_recited(campaign, child)}
 
 
 def campaign_child_stats(campaign: Campaign) -> dict[int, dict]:
@@ -99,27 +138,24 @@ def campaign_child_stats(campaign: Campaign) -> dict[int, dict]:
 
 
 def badge_met(rule: BadgeRule, stats: dict) -> bool:
-    checks = [
-        (rule.first_log, stats["logs"] >= 1),
-        (rule.streak_days, stats["longest_streak"] >= (rule.streak_days or 0)),
-        (rule.minutes, stats["minutes"] >= (rule.minutes or 0)),
-        (rule.events, stats["events"] >= (rule.events or 0)),
-        (rule.recited, stats["recited"]),
-        (rule.checkins, stats["checkins"] >= (rule.checkins or 0)),
-        (rule.points, stats["points"] >= (rule.points or 0)),
-    ]
-    return all(ok for wanted, ok in checks if wanted)
+    """Every condition the rule gives holds (only the figures those conditions name are read)."""
+    return ((not rule.first_log or stats["logs"] >= 1)
+            and (not rule.streak_days or stats["longest_streak"] >= rule.streak_days)
+            and (not rule.minutes or stats["minutes"] >= rule.minutes)
+            and (not rule.events or stats["events"] >= rule.events)
+            and (not rule.recited or bool(stats["recited"]))
+            and (not rule.checkins or stats["checkins"] >= rule.checkins)
+            and (not rule.points or stats["points"] >= rule.points))
 
 
 def child_summary(campaign: Campaign, child: Child, today: date) -> dict:
     """The family's view: points, minutes, current and longest streak, badges with their titles."""
-    stats = child_stats(campaign, child)
     days = reading_days(campaign, child)
-    current = 0
+    stats = {**ledger_totals(campaign, child), "longest_streak": longest_streak(days),
+             "events": child_events(campaign, child), "recited": child_recited(campaign, child)}
     day_set = set(days)
     start = today if today in day_set else today - timedelta(days=1)  # today not logged yet: yesterday's run
-    while start - timedelta(days=current) in day_set:
-        current += 1
+    current = run_ending(day_set, start)
     declared = {b.key: b for b in campaign_reading(campaign).badges}
     awards = list(BadgeAward.objects.filter(campaign=campaign, child=child).order_by("awarded_at"))
     badges = [{"key": a.badge_key, "title": declared[a.badge_key].title if a.badge_key in declared else a.badge_key,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from campaigns.audit import audit_record
@@ -40,7 +40,8 @@ def local_now(campaign: Campaign, at: datetime | None = None) -> datetime:
 
 
 def _lock_child(child: Child) -> Child:
-    return Child.objects.select_for_update().get(pk=child.pk)
+    """The child's row, locked (only that row: its library comes along unlocked)."""
+    return Child.objects.select_for_update(of=("self",)).select_related("library").get(pk=child.pk)
 
 
 def goal_changed(campaign_id: int) -> None:
@@ -54,22 +55,37 @@ def goal_changed(campaign_id: int) -> None:
     transaction.on_commit(bump)
 
 
-def points_credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
-                  minutes: int = 0, library=None) -> PointsEntry | None:
-    """Credit one activity (idempotent). Call inside a transaction holding the child's lock; the daily
-    cap of the source is applied to what is left of it that day (a capped row is kept, with 0 points)."""
-    if PointsEntry.objects.filter(campaign=campaign, child=child, source=source, source_key=source_key).exists():
-        return None
+# What each source can change among the figures badges look at (selectors.RULE_STATS).
+AFFECTS = {Source.READING: {"logs", "minutes", "points", "longest_streak", "events"}, Source.STREAK: {"points"},
+           Source.QUIZ: {"points", "events"}, Source.ENTRY: {"points", "events", "recited"},
+           Source.LIKE: {"points"}, Source.CHECKIN: {"points", "checkins"}}
+
+
+def _credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
+            minutes: int = 0, library=None) -> tuple[PointsEntry | None, dict]:
+    """`points_credit`, also returning the child's ledger totals after it (selectors.ledger_totals, with
+    `day_rows`: the source's rows that day before this one). Two queries: the aggregate and the insert."""
+    totals = selectors.ledger_totals(campaign, child, source=source, source_key=source_key, day=day)
+    if totals["credited"]:
+        return None, totals
     cap = campaign_reading(campaign).points.cap(source)
     if cap is not None:
-        used = (PointsEntry.objects.filter(campaign=campaign, child=child, source=source, day=day)
-                .aggregate(s=Sum("points"))["s"] or 0)
-        points = max(0, min(points, cap - used))
+        points = max(0, min(points, cap - totals["used"]))
     entry = PointsEntry.objects.create(campaign=campaign, child=child, library=library or child.library,
                                        source=source, source_key=source_key, day=day, points=points, minutes=minutes)
     if minutes:
         goal_changed(campaign.id)
-    return entry
+    totals.update(points=totals["points"] + points, minutes=totals["minutes"] + minutes,
+                  logs=totals["logs"] + (source == Source.READING), checkins=totals["checkins"] + (source == Source.CHECKIN))
+    return entry, totals
+
+
+def points_credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
+                  minutes: int = 0, library=None) -> PointsEntry | None:
+    """Credit one activity (idempotent). Call inside a transaction holding the child's lock; the daily
+    cap of the source is applied to what is left of it that day (a capped row is kept, with 0 points)."""
+    return _credit(campaign=campaign, child=child, source=source, source_key=source_key, day=day, points=points,
+                   minutes=minutes, library=library)[0]
 
 
 # --- reading logs ----------------------------------------------------------------------------------
@@ -95,33 +111,47 @@ def _check_photo(upload) -> tuple[bytes, bytes, str]:
         return data, cleaned.read_bytes(), cleaned.suffix or ".jpg"
 
 
-def _flags(log: ReadingLog, rules, at: datetime) -> list[str]:
+def _flags(log: ReadingLog, rules, at: datetime, day_minutes: int) -> list[str]:
+    """`day_minutes`: the child's minutes already logged that day (refused logs left out)."""
     flags = []
     if at.hour < 5 and log.minutes >= rules.night_flag_minutes:
         flags.append("night_marathon")
     if log.photo_sha256 and ReadingLog.objects.filter(
             campaign=log.campaign, child=log.child, photo_sha256=log.photo_sha256).exclude(day=log.day).exists():
         flags.append("photo_reused")
-    day_total = (ReadingLog.objects.filter(campaign=log.campaign, child=log.child, day=log.day)
-                 .exclude(status=ReadingLog.Status.REJECTED).aggregate(s=Sum("minutes"))["s"] or 0)
-    if day_total + log.minutes > 12 * 60:
+    if day_minutes + log.minutes > 12 * 60:
         flags.append("over_12_hours")
     return flags
 
 
-def _count(log: ReadingLog) -> None:
-    """Credit a counted log, its streak bonuses and badges (inside the child's lock)."""
-    rules = campaign_reading(log.campaign).points
-    points_credit(campaign=log.campaign, child=log.child, source=Source.READING, source_key=f"log-{log.id}",
-                  day=log.day, points=int(round(log.minutes * rules.per_reading_minute)), minutes=log.minutes,
-                  library=log.library)
-    streak = selectors.streak_ending(log.campaign, log.child, log.day)
-    for rule in rules.streaks:
-        if streak >= rule.days and streak % rule.days == 0:
-            points_credit(campaign=log.campaign, child=log.child, source=Source.STREAK,
-                          source_key=f"{rule.days}-{log.day.isoformat()}", day=log.day, points=rule.bonus,
-                          library=log.library)
-    badges_evaluate(campaign=log.campaign, child=log.child)
+def _count(log: ReadingLog, *, new_event: bool | None = None) -> None:
+    """Credit a counted log, its streak bonuses and badges (inside the child's lock). `new_event`: the
+    child's first counted log in this event (None: not known). A handful of queries: the ledger's
+    aggregate and insert; on a new reading day the child's reading days (for streaks) and the bonus
+    insert; the held badges, when a badge the log could earn is declared."""
+    campaign, child = log.campaign, log.child
+    rules = campaign_reading(campaign).points
+    entry, totals = _credit(campaign=campaign, child=child, source=Source.READING, source_key=f"log-{log.id}",
+                            day=log.day, points=int(round(log.minutes * rules.per_reading_minute)),
+                            minutes=log.minutes, library=log.library)
+    if entry is None:
+        return
+    affected = AFFECTS[Source.READING] - (set() if new_event is not False else {"events"})
+    days = None
+    if totals["day_rows"]:
+        affected = affected - {"longest_streak"}  # the day was already a reading day: no streak moved
+    elif rules.streaks:
+        # A new reading day. Its bonuses cannot have been paid: a bonus is keyed by the day of the
+        # reading row that earned it, and this is the day's first reading row.
+        days = selectors.reading_days(campaign, child)
+        streak = selectors.run_ending(days, log.day)
+        bonuses = [PointsEntry(campaign=campaign, child=child, library=log.library, source=Source.STREAK,
+                               source_key=f"{rule.days}-{log.day.isoformat()}", day=log.day, points=rule.bonus)
+                   for rule in rules.streaks if streak >= rule.days and streak % rule.days == 0]
+        if bonuses:
+            PointsEntry.objects.bulk_create(bonuses, ignore_conflicts=True)
+            totals["points"] += sum(b.points for b in bonuses)
+    badges_award(campaign=campaign, child=child, totals=totals, affected=affected, days=days)
 
 
 def _int(value, name_zh: str, name_en: str) -> int:
@@ -167,9 +197,12 @@ def reading_log_add(*, event, child: Child, actor: User, minutes, title: str, da
                     f"a log over {rules.photo_required_over_minutes} minutes needs a photo")
     photo_data = _check_photo(photo) if photo is not None else None
     child = _lock_child(child)
-    today_logs = (ReadingLog.objects.filter(event=event, child=child, day=day)
-                  .exclude(status=ReadingLog.Status.REJECTED).count())
-    if today_logs >= rules.max_logs_per_day:
+    status = ReadingLog.Status
+    kept = ~Q(status=status.REJECTED)
+    seen = ReadingLog.objects.filter(campaign=campaign, child=child).aggregate(
+        today=Count("id", filter=Q(event=event, day=day) & kept), day_minutes=Sum("minutes", filter=Q(day=day) & kept),
+        in_event=Count("id", filter=Q(event=event, status=status.COUNTED)))
+    if seen["today"] >= rules.max_logs_per_day:
         raise error("per_day", f"每天最多打卡 {rules.max_logs_per_day} 次", f"at most {rules.max_logs_per_day} logs a day", 409)
     from campaigns.selectors import attribution_library
 
@@ -180,13 +213,13 @@ def reading_log_add(*, event, child: Child, actor: User, minutes, title: str, da
         original, cleaned, suffix = photo_data
         log.photo_sha256 = hashlib.sha256(original).hexdigest()
         log.photo.save(f"log{suffix}", ContentFile(cleaned), save=False)
-    log.flags = _flags(log, rules, now)
+    log.flags = _flags(log, rules, now, seen["day_minutes"] or 0)
     log.status = ReadingLog.Status.FLAGGED if log.flags else ReadingLog.Status.COUNTED
     log.save()
     audit_record(action="reading.logged", obj=log, actor=actor, campaign=campaign, minutes=minutes,
                  status=log.status, flags=log.flags)
     if log.status == ReadingLog.Status.COUNTED:
-        _count(log)
+        _count(log, new_event=not seen["in_event"])
     return log
 
 
@@ -217,26 +250,39 @@ def credit_activity(*, campaign: Campaign, child: Child, source: str, source_key
     points = {Source.QUIZ: settings.quiz_finished, Source.ENTRY: settings.entry_accepted,
               Source.LIKE: settings.like_received, Source.CHECKIN: settings.checkin}[source]
     child = _lock_child(child)
-    entry = points_credit(campaign=campaign, child=child, source=source, source_key=source_key, day=day,
-                          points=points, library=library)
+    entry, totals = _credit(campaign=campaign, child=child, source=source, source_key=source_key, day=day,
+                            points=points, library=library)
     if entry is not None:
-        badges_evaluate(campaign=campaign, child=child)
+        badges_award(campaign=campaign, child=child, totals=totals, affected=AFFECTS[source])
     return entry
 
 
 # --- badges ----------------------------------------------------------------------------------------
 
 
-def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
-    """Award every declared badge whose conditions the child now meets (idempotent)."""
-    badges = campaign_reading(campaign).badges
-    if not badges:
+def badges_award(*, campaign: Campaign, child: Child, totals: dict, affected: set[str],
+                 days: list[date] | None = None) -> list[BadgeAward]:
+    """Award the declared badges a new ledger row could have earned: those whose conditions look at a
+    figure in `affected` and that the child does not hold yet (idempotent). `totals` are the child's
+    ledger totals (selectors.ledger_totals); the other figures (streak, events, recitation) are read only
+    when a badge still to earn looks at them. Inside the child's lock."""
+    candidates = [b for b in campaign_reading(campaign).badges if selectors.rule_stats(b.rule) & affected]
+    if not candidates:
         return []
-    have = set(BadgeAward.objects.filter(campaign=campaign, child=child).values_list("badge_key", flat=True))
-    todo = [b for b in badges if b.key not in have]
+    have = set(BadgeAward.objects.filter(campaign=campaign, child=child, badge_key__in=[b.key for b in candidates])
+               .values_list("badge_key", flat=True))
+    todo = [b for b in candidates if b.key not in have]
     if not todo:
         return []
-    stats = selectors.child_stats(campaign, child)
+    needs = set().union(*(selectors.rule_stats(b.rule) for b in todo))
+    stats = dict(totals)
+    if "longest_streak" in needs:
+        stats["longest_streak"] = selectors.longest_streak(
+            days if days is not None else selectors.reading_days(campaign, child))
+    if "events" in needs:
+        stats["events"] = selectors.child_events(campaign, child)
+    if "recited" in needs:
+        stats["recited"] = selectors.child_recited(campaign, child)
     made = []
     for badge in todo:
         if selectors.badge_met(badge.rule, stats):
@@ -245,6 +291,12 @@ def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
                 made.append(award)
                 audit_record(action="reading.badge", obj=award, actor=None, campaign=campaign, badge=badge.key)
     return made
+
+
+def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
+    """Award every declared badge whose conditions the child now meets (idempotent)."""
+    return badges_award(campaign=campaign, child=child, totals=selectors.ledger_totals(campaign, child),
+                        affected=set(selectors.RULE_STATS.values()))
 
 
 def campaign_recompute(*, campaign: Campaign) -> dict:
@@ -326,8 +378,9 @@ def checkin_scan(*, session: CheckinSession, code: str, child: Child, actor: Use
     if created:
         audit_record(action="reading.checkin", obj=checkin, actor=actor, campaign=session.campaign,
                      session=session.id)
-        points_credit(campaign=session.campaign, child=child, source=Source.CHECKIN,
-                      source_key=f"session-{session.id}", day=local_now(session.campaign, at).date(),
-                      points=campaign_reading(session.campaign).points.checkin, library=session.library)
-        badges_evaluate(campaign=session.campaign, child=child)
+        entry, totals = _credit(campaign=session.campaign, child=child, source=Source.CHECKIN,
+                                source_key=f"session-{session.id}", day=local_now(session.campaign, at).date(),
+                                points=campaign_reading(session.campaign).points.checkin, library=session.library)
+        if entry is not None:
+            badges_award(campaign=session.campaign, child=child, totals=totals, affected=AFFECTS[Source.CHECKIN])
     return checkin
