@@ -166,6 +166,9 @@ if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
     REDIS_URL = f"{_base}/{(int(_db or 0) + 1 + int(os.environ['PYTEST_XDIST_WORKER'][2:])) % 16}"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Signed-in pages read the session from Redis (written through to the database, which stays
+    # the source of truth). Embedded, the cache is the database itself, so plain `db` sessions.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",

@@ -138,14 +138,14 @@ def _attempt_out(attempt: QuizAttempt) -> dict:
     }
 
 
-def question_out(aq: AttemptQuestion, attempt: QuizAttempt, now: datetime) -> dict:
+def question_out(aq: AttemptQuestion, attempt: QuizAttempt, now: datetime, settings=None) -> dict:
     """A question as the child sees it: shuffled options, no answer, no explanation."""
     options = aq.question.options
     return {
         "position": aq.position, "of": attempt.question_count, "kind": aq.question.kind, "stem": aq.question.stem,
         "options": [{"letter": OPTION_LETTERS[i], "text": options[orig]} for i, orig in enumerate(aq.option_order)],
         "image": aq.question.image.url if aq.question.image else None,
-        "seconds_left": round(services.question_seconds_left(aq=aq, attempt=attempt, now=now), 2),
+        "seconds_left": round(services.question_seconds_left(aq=aq, attempt=attempt, now=now, settings=settings), 2),
         "paper_seconds_left": round(max(0.0, (attempt.deadline - now).total_seconds()), 2),
     }
 
@@ -194,10 +194,11 @@ def get_attempt(request, token: str):
 def current_question(request, token: str):
     attempt = services.attempt_lean(token)
     now = timezone.now()
-    aq = services.attempt_current_question(attempt=attempt, now=now)
+    settings = services.event_quiz_settings(attempt.event_id)
+    aq = services.attempt_current_question(attempt=attempt, now=now, settings=settings)
     if aq is None:
         return Status(204, None)
-    return question_out(aq, attempt, now)
+    return question_out(aq, attempt, now, settings)
 
 
 @router.post("/attempts/{token}/answers", response={200: AnswerOut, 400: ErrorOut, 404: ErrorOut, 409: ErrorOut},

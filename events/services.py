@@ -242,14 +242,15 @@ def _question_expired(aq: AttemptQuestion, settings: Quiz, now: datetime, elder:
     return now > aq.shown_at + timedelta(seconds=limit + GRACE_SECONDS)
 
 
-def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = None) -> AttemptQuestion | None:
+def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = None,
+                             settings: Quiz | None = None) -> AttemptQuestion | None:
     """The question the child must answer now, started on the server clock when first handed out.
     A shown question whose time ran out is skipped (scored as unanswered). None when done."""
     now = now or timezone.now()
     attempt = attempt_close_if_expired(attempt=attempt, now=now)
     if not attempt.is_open:
         return None
-    settings = event_quiz_settings(attempt.event_id)
+    settings = settings or event_quiz_settings(attempt.event_id)
     pending = (AttemptQuestion.objects.filter(attempt=attempt, answer__isnull=True)
                .select_related("question").order_by("position"))
     for aq in pending:
@@ -267,8 +268,10 @@ def attempt_current_question(*, attempt: QuizAttempt, now: datetime | None = Non
     return None
 
 
-def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: datetime) -> float:
-    settings = event_quiz_settings(attempt.event_id)
+def question_seconds_left(*, aq: AttemptQuestion, attempt: QuizAttempt, now: datetime,
+                          settings: Quiz | None = None) -> float:
+    """Seconds the child has left for `aq`; pass the quiz `settings` when already read in this request."""
+    settings = settings or event_quiz_settings(attempt.event_id)
     left = (attempt.deadline - now).total_seconds()
     limit = settings.question_limit(attempt.elder)
     if limit and aq.shown_at:

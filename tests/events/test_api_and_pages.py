@@ -161,3 +161,20 @@ def test_practice_page_opens_the_bank(client, quiz_factory):
     assert Question.objects.count() == 21 and "简单题 1" in page and "解析简单1" in page
     closed = quiz_factory({"practice": False}, slug="other")
     assert client.get(f"/events/quiz/{closed.pk}/practice/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_hot_path_costs_four_queries_a_request(guardian_client, quiz_factory, family, django_assert_max_num_queries):
+    """A New Year's Eve burst is question fetches and answers: each is the attempt (or the drawn
+    question), the quiz settings as stored now, and one write. No session or user is read: the
+    token authenticates and a small body needs no per-user size limit (config/body_limit.py)."""
+    event = quiz_factory({"explanations": "after_each"})
+    token = _start(guardian_client, event, family["child"]("小明", "C-HN-CS")).json()["token"]
+    with django_assert_max_num_queries(4):
+        data = guardian_client.get(f"/api/v1/events/attempts/{token}/question").json()
+    aq = AttemptQuestion.objects.select_related("question").get(attempt__token=token, position=data["position"])
+    with django_assert_max_num_queries(4):  # SELECT, and the INSERT in its transaction
+        answer = guardian_client.post(f"/api/v1/events/attempts/{token}/answers",
+                                      data=json.dumps({"position": 1, "choice": answer_letter(aq)}),
+                                      content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["correct"] is True
