@@ -1,6 +1,7 @@
 """The JSON API (django-ninja). Each app contributes one router; OpenAPI at /api/v1/openapi.json."""
 
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -70,3 +71,12 @@ def not_found(request: HttpRequest, exc: Http404):
 def http_error(request: HttpRequest, exc: HttpError):
     return api.create_response(request, {"code": f"http_{exc.status_code}", "message_zh": str(exc),
                                          "message_en": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+def unreadable_body(request: HttpRequest, exc: MultiPartParserError):
+    """A multipart body that cannot be parsed (no boundary, truncated): the client's fault, in the one error
+    shape (Django alone would answer an HTML 400; ninja meets it first, in the CSRF check)."""
+    return api.create_response(request, {"code": "unreadable_body", "message_zh": "无法读取请求内容（multipart 格式有误）",
+                                         "message_en": "The request body could not be read (malformed multipart)"},
+                               status=400)

@@ -30,7 +30,7 @@ class ErrorOut(Schema):
 
 
 class StartIn(Schema):
-    child_id: int
+    child_id: int = Field(..., ge=1, le=MAX_ID)
     practice: bool = False
     elder: bool = Field(False, description="长辈模式: timed questions get the quiz's elder.extra_time_percent more time")
 
@@ -67,7 +67,7 @@ class QuestionOut(Schema):
 
 
 class AnswerIn(Schema):
-    position: int
+    position: int = Field(..., ge=0, le=MAX_ID)
     choice: str = Field(..., description="letters as shown, e.g. \"B\" or \"AC\"")
 
 
@@ -172,7 +172,7 @@ def ping(request):
 @router.post("/quizzes/{event_id}/attempts", response={200: AttemptOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut,
                                                        409: ErrorOut, 429: ErrorOut}, auth=django_auth,
              summary="Start (or resume) a practice or a scored attempt for one of your children")
-def start_attempt(request, event_id: int, payload: StartIn):
+def start_attempt(request, event_id: Id, payload: StartIn):
     event = get_object_or_404(Event.objects.select_related("campaign__lead_library"), pk=event_id)
     child = Child.objects.filter(pk=payload.child_id, guardian=request.user).first()
     if child is None:

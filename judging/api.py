@@ -3,10 +3,13 @@ library, file name or file metadata ever leaves through here (`judging/blind.py`
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
+from config.api_contract import ErrorOut, Id
 from config.client_ip import client_ip
 from config.errors import ApiError
 from judging import blind, selectors, services
@@ -14,16 +17,17 @@ from judging.models import Assignment, Certificate, Like, Score
 from submissions.models import Entry
 
 router = Router(tags=["judging"])
+FiniteScore = Annotated[float, Field(allow_inf_nan=False)]  # NaN/Infinity are not scores
 
 
 class ScoresIn(Schema):
-    values: dict[str, float | None] = {}
+    values: dict[str, FiniteScore | None] = {}
     comment: str = ""
     submit: bool = False
 
 
 class PlayIn(Schema):
-    seconds: float
+    seconds: float = Field(..., ge=0, le=86_400, allow_inf_nan=False, description="seconds played, 0…86400")
 
 
 def _mine(request, assignment_id: int) -> Assignment:
@@ -54,14 +58,14 @@ def my_assignments(request):
 
 
 @router.get("/assignments/{assignment_id}", auth=django_auth, summary="One entry to score (blind)")
-def assignment_detail(request, assignment_id: int):
+def assignment_detail(request, assignment_id: Id):
     a = _mine(request, assignment_id)
     services.assignment_open(assignment=a, actor=request.user)
     return _detail(a)
 
 
 @router.post("/assignments/{assignment_id}/scores", auth=django_auth, summary="Save a draft or submit")
-def assignment_scores(request, assignment_id: int, payload: ScoresIn):
+def assignment_scores(request, assignment_id: Id, payload: ScoresIn):
     a = _mine(request, assignment_id)
     values = {k: v for k, v in payload.values.items() if v is not None}
     a = services.score_record(assignment=a, actor=request.user, values=values, comment=payload.comment,
@@ -70,19 +74,25 @@ def assignment_scores(request, assignment_id: int, payload: ScoresIn):
 
 
 @router.post("/assignments/{assignment_id}/reopen", auth=django_auth)
-def assignment_reopen(request, assignment_id: int):
+def assignment_reopen(request, assignment_id: Id):
     return _detail(services.assignment_reopen(assignment=_mine(request, assignment_id), actor=request.user))
 
 
 @router.post("/assignments/{assignment_id}/play", auth=django_auth, summary="Report how much was played")
-def assignment_play(request, assignment_id: int, payload: PlayIn):
+def assignment_play(request, assignment_id: Id, payload: PlayIn):
     a = services.assignment_track_play(assignment=_mine(request, assignment_id), actor=request.user,
                                        played_seconds=payload.seconds)
     return {"played_fraction": round(a.played_fraction, 3)}
 
 
-@router.post("/entries/{entry_id}/like", auth=django_auth, summary="Like a gallery entry (once a day)")
-def like_entry(request, entry_id: int):
+class LikeOut(Schema):
+    ok: bool
+    likes: int = Field(..., description="the entry's likes now")
+
+
+@router.post("/entries/{entry_id}/like", auth=django_auth, response={200: LikeOut, 429: ErrorOut},
+             summary="Like a gallery entry (once a day; 429 like_rate / like_daily_limit when too many)")
+def like_entry(request, entry_id: Id):
     entry = get_object_or_404(Entry.objects.select_related("event__campaign"), pk=entry_id)
     services.like_add(entry=entry, voter_key=f"user:{request.user.pk}", source="web",
                       network=client_ip(request))

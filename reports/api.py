@@ -2,6 +2,7 @@
 
 from django.http import Http404, HttpRequest
 from ninja import Router
+from ninja.security import django_auth
 
 from campaigns.selectors import is_organizer
 from config.errors import ApiError
@@ -9,17 +10,11 @@ from reports.selectors.dashboard import dashboard
 from reports.selectors.figures import campaign_figures
 from reports.selectors.scope import report_scope
 
-router = Router(tags=["reports"])
-
-
-def _require_organizer(request: HttpRequest) -> None:
-    if not request.user.is_authenticated:
-        raise ApiError("login_required", "请先登录", "Please log in first", status=401)
+router = Router(tags=["reports"], auth=django_auth)  # 401 login_required (config/api.py), documented
 
 
 @router.get("/c/{slug}/", summary="活动统计 The campaign's figures (whole or one library subtree)")
 def campaign_report(request: HttpRequest, slug: str, library: str | None = None) -> dict:
-    _require_organizer(request)
     try:
         scope = report_scope(request.user, slug, library)
     except PermissionError as exc:
@@ -32,7 +27,6 @@ def campaign_report(request: HttpRequest, slug: str, library: str | None = None)
 
 @router.get("/dashboard/", summary="组织者首页 The organizer dashboard: campaigns, stage, attention, headline")
 def organizer_dashboard(request: HttpRequest) -> list:
-    _require_organizer(request)
     if not is_organizer(request.user):
         raise ApiError("forbidden", "组织者才能查看统计", "Only organizers can see reports", status=403)
     return dashboard(request.user)

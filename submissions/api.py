@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 
 from campaigns.models import Child
-from config.api_contract import Id, Limit, Offset
+from config.api_contract import MAX_ID, Id, Limit, Offset
 from config.errors import UserFacingError
 from events.models import Event, Poem
 from submissions import access, selectors, services
@@ -75,9 +75,9 @@ class ModerateIn(Schema):
              summary="Submit an entry (multipart upload)")
 def create_entry(
     request,
-    event: int = Form(..., description="event id"),
-    child: int = Form(..., description="child id (one of the guardian's children)"),
-    poem: int | None = Form(None, description="poem id (recitations)"),
+    event: int = Form(..., ge=1, le=MAX_ID, description="event id"),
+    child: int = Form(..., ge=1, le=MAX_ID, description="child id (one of the guardian's children)"),
+    poem: int | None = Form(None, ge=1, le=MAX_ID, description="poem id (recitations)"),
     text: str | None = Form(None, description="essay text typed instead of a file"),
     channel: str = Form("api", description="api | web | upload"),
     file: UploadedFile | None = File(None),
@@ -124,13 +124,13 @@ def list_entries(request, include_replaced: bool = False):
 
 @router.get("/entries/{entry_id}", auth=django_auth, response={200: EntryOut, 403: ErrorOut, 404: ErrorOut},
             summary="An entry's status (poll until `final`)")
-def entry_status(request, entry_id: int):
+def entry_status(request, entry_id: Id):
     return selectors.entry_state(_entry_for(request, entry_id), viewer=request.user)
 
 
 @router.post("/entries/{entry_id}/withdraw", auth=django_auth,
              response={200: EntryOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut}, summary="Withdraw an entry")
-def withdraw_entry(request, entry_id: int):
+def withdraw_entry(request, entry_id: Id):
     entry = services.entry_withdraw(entry=_entry_for(request, entry_id), user=request.user)
     return selectors.entry_state(entry, viewer=request.user)
 
@@ -138,7 +138,7 @@ def withdraw_entry(request, entry_id: int):
 @router.post("/entries/{entry_id}/moderate", auth=django_auth,
              response={200: EntryOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
              summary="Organizers: approve, reject or disqualify")
-def moderate_entry(request, entry_id: int, payload: ModerateIn):
+def moderate_entry(request, entry_id: Id, payload: ModerateIn):
     entry = get_object_or_404(Entry, pk=entry_id)
     entry = services.entry_moderate(entry=entry, user=request.user, action=payload.action, reason=payload.reason)
     return selectors.entry_state(entry, viewer=request.user)

@@ -63,7 +63,12 @@ def parse(text: str) -> tuple[object, LineMap, list[Issue]]:
     lines = LineMap()
     if len(text.encode("utf-8")) > MAX_FILE_BYTES:
         return None, lines, [Issue(1, "(file)", "文件过大（超过 1 MB）", "the file is larger than 1 MB")]
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters here, before any parsing
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        return None, lines, [Issue(line, "(file)", f"文件含有不允许的控制字符（#x{exc.character:04x}）",
+                                   f"the file contains a control character that is not allowed (#x{exc.character:04x})")]
     try:
         node = loader.get_single_node()
         if node is None:

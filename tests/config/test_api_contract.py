@@ -72,3 +72,33 @@ def test_the_openapi_document_lists_every_status(client):
     offset = next(p for p in schema["paths"]["/api/v1/campaigns/libraries"]["get"]["parameters"]
                   if p["name"] == "offset")
     assert offset["schema"]["maximum"] == 100_000 and offset["schema"]["minimum"] == 0
+
+
+def test_unreadable_bodies_are_refused_in_the_error_shape(staff, make_user, libraries):
+    """Found by the fuzzing (tests/config/test_api_schemathesis.py): a multipart body without a boundary
+    was an HTML 400, a campaign file with a control character a 500."""
+    from campaigns.models import OrganizerRole, User
+
+    browser = Client(enforce_csrf_checks=True)  # the CSRF check reads the form body first, as in production
+    browser.force_login(User.objects.get(username="root-api"))
+    browser.cookies["csrftoken"] = "a" * 32
+    body = error_shaped(browser.post("/api/v1/builder/campaigns", b"x", content_type="multipart/form-data",
+                                     HTTP_X_CSRFTOKEN="a" * 32), 400, "unreadable_body")
+    assert "multipart" in body["message_en"]
+
+    organizer = make_user("org-yaml", is_staff=True)
+    OrganizerRole.objects.create(user=organizer, library=libraries["NLC"])
+    client = Client()
+    client.force_login(organizer)
+    response = client.post("/api/v1/builder/campaigns/file", {"yaml": "title: a\x8d"}, content_type="application/json")
+    assert 400 <= response.status_code < 500, response.status_code
+    body = response.json()
+    assert {"code", "message_zh", "message_en"} <= set(body)
+    assert any("control character" in issue["message_en"] for issue in body["issues"]), body
+
+
+def test_reports_answer_401_as_documented(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    for path in ("/api/v1/reports/dashboard/", "/api/v1/reports/c/{slug}/"):
+        assert "401" in schema["paths"][path]["get"]["responses"], path
+    error_shaped(client.get("/api/v1/reports/dashboard/"), 401, "login_required")
