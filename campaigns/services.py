@@ -12,6 +12,7 @@ from campaigns.consent import CONSENT_AGE, CONSENT_TEXTS, CURRENT_VERSION
 from campaigns.family_registry import child_delete_hooks
 from campaigns.live import broadcast_participants
 from campaigns.models import Campaign, CampaignLibrary, Child, ConsentRecord, Library, Notice, Registration, User
+from campaigns.notifications import Notification, notify
 from campaigns.selectors import (
     campaign_stage_is_open,
     child_age_for,
@@ -39,34 +40,53 @@ def _validation_error(exc: ValidationError, code: str) -> UserFacingError:
 # --- accounts -------------------------------------------------------------------------------------
 
 
+def _phone_taken(phone: str) -> User | None:
+    return User.objects.filter(phone=phone).first() or User.objects.filter(username=phone).first()
+
+
 @transaction.atomic
-def guardian_register(*, phone: str, password: str, display_name: str = "") -> User:
-    """A guardian's account: the phone number is the login; the password goes through Django's validators."""
+def guardian_register(*, phone: str, password: str, display_name: str = "") -> User | None:
+    """A guardian's account: the phone number is the login; the password goes through Django's validators.
+
+    Sign-up does not tell whether a phone number is registered (no account enumeration): for a number that
+    already has an account nothing is created, `None` is returned and the caller answers exactly as for a new
+    account ("log in with your password"); the account's owner gets a notice. Both paths hash the password
+    once, so neither is faster. The password is checked first, so a weak one is refused alike for both."""
     phone = normalise_phone(phone)
     if not PHONE_RE.match(phone):
         raise UserFacingError("phone_invalid", "请输入 11 位中国大陆手机号，例如 13800000000",
                               "Enter an 11-digit mainland China mobile number, e.g. 13800000000")
-    if User.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        raise UserFacingError("phone_taken", "这个手机号已经注册，请直接登录",
-                              "This phone number already has an account: please log in", status=409)
     user = User(username=phone, phone=phone, display_name=display_name.strip()[:60])
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise UserFacingError("password_weak", "密码不符合要求：" + " ".join(exc.messages),
                               "The password is not accepted: " + " ".join(exc.messages)) from exc
-    user.set_password(password)
-    try:
-        user.full_clean()
-        with transaction.atomic():
-            user.save()
-    except IntegrityError as exc:  # two sign-ups with the same phone at once
-        raise UserFacingError("phone_taken", "这个手机号已经注册，请直接登录",
-                              "This phone number already has an account: please log in", status=409) from exc
-    except ValidationError as exc:
-        raise _validation_error(exc, "account_invalid") from exc
+    user.set_password(password)  # hashed on both paths: the same time whether or not the phone is taken
+    existing = _phone_taken(phone)
+    if existing is None:
+        try:
+            user.full_clean()
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # two sign-ups with the same phone at once: the other one won
+            existing = _phone_taken(phone)
+        except ValidationError as exc:
+            raise _validation_error(exc, "account_invalid") from exc
+    if existing is not None:
+        _signup_attempt_noticed(existing)
+        return None
     audit_record(action="guardian_registered", obj=user, actor=user)
     return user
+
+
+def _signup_attempt_noticed(existing: User) -> None:
+    audit_record(action="guardian_signup_existing_phone", obj=existing)
+    notify(Notification(
+        user_id=existing.pk, kind="signup_attempt", url="/accounts/login/",
+        title="有人用您的手机号注册 Someone tried to sign up with your phone number",
+        body="您的账号没有变化。如果是您本人，请直接用原来的密码登录。"
+             "Your account is unchanged. If this was you, log in with your existing password."))
 
 
 # --- children -------------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ import logging
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -183,36 +182,48 @@ def branch_participants(request, slug: str, code: str):
 
 
 class LoginView(auth_views.LoginView):
-    """Phone (or staff username) + password; failures are throttled by django-axes (campaigns/auth.py)."""
+    """Phone (or staff username) + password; failures are throttled by django-axes (campaigns/auth.py).
+    After sign-up the phone comes prefilled (`?phone=`)."""
 
     template_name = "campaigns/login.html"
     authentication_form = PhoneLoginForm
+
+    def get_initial(self):
+        initial = super().get_initial()
+        phone = services.normalise_phone(self.request.GET.get("phone", ""))
+        if services.PHONE_RE.match(phone):
+            initial["username"] = phone
+        return initial
 
 
 login_view = LoginView.as_view()
 logout_view = auth_views.LogoutView.as_view()
 
-_FIELD_OF_ERROR = {"phone_invalid": "phone", "phone_taken": "phone", "password_weak": "password1"}
+_FIELD_OF_ERROR = {"phone_invalid": "phone", "password_weak": "password1"}
 
 
 @require_http_methods(["GET", "POST"])
 def register(request):
+    """Sign-up answers the same for a new phone number and a registered one (services.guardian_register):
+    a redirect to the login page with the phone filled in and one message for both; a new account is not
+    logged in by itself, since logging it in would tell the two apart. The journey goes on after logging in,
+    to adding a child."""
     if request.user.is_authenticated:
         return redirect(safe_next(request, reverse("family")))
     form = GuardianRegisterForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = services.guardian_register(phone=form.cleaned_data["phone"],
-                                              password=form.cleaned_data["password1"],
-                                              display_name=form.cleaned_data["display_name"])
+            services.guardian_register(phone=form.cleaned_data["phone"], password=form.cleaned_data["password1"],
+                                       display_name=form.cleaned_data["display_name"])
         except UserFacingError as error:
             form.add_error(_FIELD_OF_ERROR.get(error.code), str(error))
         else:
-            login(request, user, backend="campaigns.auth.PhoneOrUsernameBackend")
-            messages.success(request, _("注册成功。请添加孩子的资料"))
+            messages.info(request, _("注册已提交。请用这个手机号和刚才设置的密码登录，然后添加孩子的资料；"
+                                     "如果这个手机号以前注册过，请用原来的密码登录。"))
             target = safe_next(request, "")
             add_child = reverse("child_add")
-            return redirect(f"{add_child}?{urlencode({'next': target})}" if target else add_child)
+            after = f"{add_child}?{urlencode({'next': target})}" if target else add_child
+            return redirect(f"{reverse('login')}?{urlencode({'phone': form.cleaned_data['phone'], 'next': after})}")
     return render(request, "campaigns/register.html", {
         "form": form, "privacy_notice": privacy_notice(), "next": safe_next(request, ""),
     })

@@ -1,9 +1,11 @@
 """Guardian accounts, child profiles, the consent ledger, the under-14 rule, export and deletion."""
 
 import json
+import re
 
 import pytest
 from django.contrib.auth.hashers import identify_hasher
+from django.contrib.messages import get_messages
 from django.test import Client
 
 from campaigns import services
@@ -55,13 +57,18 @@ def family_client(client, guardian):
 def test_guardian_registers_with_phone_and_hashed_password(client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the real one here
     response = register(client, phone="139 0000 0002", display_name="李女士")
-    assert response.status_code == 302 and response.url.startswith("/family/children/add/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/?phone=13900000002&next=")
     user = User.objects.get(phone="13900000002")
     assert user.username == "13900000002" and user.display_name == "李女士"
     assert user.password != PASSWORD and identify_hasher(user.password).algorithm == "pbkdf2_sha256"
     assert user.check_password(PASSWORD)
-    assert client.get("/family/").status_code == 200  # logged in straight away
     assert AuditEvent.objects.filter(action="guardian_registered", object_id=str(user.pk)).exists()
+    # The journey goes on: the login page has the phone filled in and leads to adding a child.
+    login_page = client.get(response.url).content.decode()
+    assert 'value="13900000002"' in login_page and "请用这个手机号和刚才设置的密码登录" in login_page
+    logged_in = client.post(response.url, {"username": "13900000002", "password": PASSWORD})
+    assert logged_in.status_code == 302 and logged_in.url.startswith("/family/children/add/")
+    assert client.get("/family/").status_code == 200
 
 
 @pytest.mark.django_db
@@ -79,11 +86,44 @@ def test_registration_refusals_are_specific(client, phone, password, password2, 
     assert not User.objects.filter(phone=phone).exists()
 
 
+def _signup_answer(response) -> tuple:
+    """Everything a client sees of a sign-up answer, its own phone number masked. The messages cookie is
+    signed with the time (to the second): its messages are compared decoded, by the caller."""
+    cookies = {name: (morsel.value if name != "messages" else "signed", morsel["max-age"], morsel["path"])
+               for name, morsel in response.cookies.items()}
+    return (response.status_code, response.get("Location", "").replace("13900000009", "PHONE")
+            .replace("13900000002", "PHONE"), cookies, response.content)
+
+
 @pytest.mark.django_db
-def test_duplicate_phone_is_refused(client, guardian):
-    response = register(client, phone=guardian.phone)
-    assert "这个手机号已经注册" in response.content.decode()
+@pytest.mark.parametrize("password", [PASSWORD, "Another-Pass-2027"])
+def test_signup_does_not_tell_whether_a_phone_is_registered(guardian, password):
+    """A registered number (with its own or any other password) and a new one get the same answer: status,
+    redirect, cookies (the message included) and body; the registered account is untouched and told."""
+    taken, new = Client(), Client()
+    taken_answer = register(taken, phone=guardian.phone, password=password)
+    new_answer = register(new, phone="13900000002", password=password)
+    assert _signup_answer(taken_answer) == _signup_answer(new_answer)
+    assert taken_answer.status_code == 302 and "sessionid" not in taken_answer.cookies  # nobody is logged in
+    assert [str(m) for m in get_messages(taken_answer.wsgi_request)] == \
+        [str(m) for m in get_messages(new_answer.wsgi_request)]
     assert User.objects.filter(phone=guardian.phone).count() == 1
+    guardian.refresh_from_db()
+    assert guardian.check_password(PASSWORD) and not (password != PASSWORD and guardian.check_password(password))
+    assert Notice.objects.filter(user=guardian, kind="signup_attempt").count() == 1
+    assert AuditEvent.objects.filter(action="guardian_signup_existing_phone", object_id=str(guardian.pk)).exists()
+    # The pages that follow do not tell them apart either: the same login page for both numbers.
+    taken_login = taken.get(taken_answer.url).content.decode().replace(guardian.phone, "PHONE")
+    new_login = new.get(new_answer.url).content.decode().replace("13900000002", "PHONE")
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", taken_login) == strip.sub("", new_login)
+
+
+@pytest.mark.django_db
+def test_weak_password_is_refused_alike_for_a_registered_phone(client, guardian):
+    response = register(client, phone=guardian.phone, password="12345678")
+    assert response.status_code == 200 and "密码不符合要求" in response.content.decode()
+    assert "已经注册" not in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -123,6 +123,10 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     phone.get_by_label("再次输入密码").fill("Reading-2028!")
     phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
     phone.get_by_role("button", name="注册").last.click()
+    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
+    phone.wait_for_url("**/accounts/login/**")
+    phone.locator("#id_password").fill("Reading-2028!")
+    phone.get_by_role("button", name="登录").last.click()
     phone.wait_for_url("**/family/children/add/**")
     phone.get_by_label("孩子姓名").fill("周小雨")
     phone.get_by_label("昵称").fill("小雨")
@@ -235,6 +239,10 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     phone.get_by_label("再次输入密码").fill("Reading-2028!")
     phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
     phone.get_by_role("button", name="注册").last.click()
+    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
+    phone.wait_for_url("**/accounts/login/**")
+    phone.locator("#id_password").fill("Reading-2028!")
+    phone.get_by_role("button", name="登录").last.click()
     phone.wait_for_url("**/family/children/add/**")
     phone.get_by_label("孩子姓名").fill("周小诗")
     phone.get_by_label("昵称").fill("小诗")

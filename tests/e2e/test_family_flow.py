@@ -36,6 +36,10 @@ def test_family_flow_on_a_phone(server, corpus, phone_page, browser):
     page.get_by_label("再次输入密码").fill("Reading-2027!")
     page.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
     page.get_by_role("button", name="注册").last.click()
+    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
+    page.wait_for_url("**/accounts/login/**")
+    page.locator("#id_password").fill("Reading-2027!")
+    page.get_by_role("button", name="登录").last.click()
     page.wait_for_url("**/family/children/add/**")
 
     # Add a child: province first, then the library (filtered in the page), consent to judging.
