@@ -28,6 +28,7 @@ from campaigns.forms import ChildForm, ConsentForm, GuardianRegisterForm, PhoneL
 from campaigns.models import Campaign, Library, Notice, Registration
 from campaigns.page_panels import campaign_panels
 from config.errors import UserFacingError
+from config.params import int_param
 from config.qr import qr_svg
 
 logger = logging.getLogger(__name__)
@@ -123,8 +124,8 @@ def campaign_register(request, slug: str):
     joined = _joined_library_id(request, campaign)
     children = list(selectors.children_of(request.user))
     if request.method == "POST":
-        child = selectors.child_of(request.user, int(request.POST.get("child") or 0)) \
-            if (request.POST.get("child") or "").isdigit() else None
+        child_id = int_param(request.POST.get("child"))
+        child = selectors.child_of(request.user, child_id) if child_id is not None else None
         if child is None:
             messages.error(request, _("请选择要报名的孩子"))
         else:

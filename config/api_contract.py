@@ -18,7 +18,8 @@ from ninja import Field, Path, Query, Schema
 from ninja.constants import NOT_SET
 from ninja.pagination import LimitOffsetPagination
 
-MAX_ID = 2**31 - 1  # ids never reach this; larger numbers are refused, not sent to the database
+from config.params import MAX_ID  # the bound the pages use too (config/params.py)
+
 MAX_OFFSET = 100_000
 MAX_LIMIT = 200  # a gallery page
 MAX_PAGE = 1000  # a page of a list endpoint (the whole federation's 459 libraries fit in one)

@@ -20,6 +20,7 @@ from campaigns.models import Campaign
 from campaigns.selectors import is_organizer, user_can_manage_library
 from config.client_ip import client_ip
 from config.errors import UserFacingError
+from config.params import int_param
 from judging import blind as blind_view
 from judging import selectors, services
 from judging.documents import certificate_pdf, results_xlsx
@@ -260,7 +261,7 @@ def round_manage(request, round_id: int):
                 services.appeal_resolve(appeal=appeal, actor=request.user, status=request.POST.get("status", ""),
                                         resolution=request.POST.get("resolution", ""))
             elif action == "void_likes":
-                entry_id = int(request.POST.get("entry") or 0)
+                entry_id = int_param(request.POST.get("entry"), default=0)
                 qs = Like.objects.filter(entry_id=entry_id, entry__event=round_.event)
                 if request.POST.get("only_flagged"):
                     qs = qs.exclude(flagged="")

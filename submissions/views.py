@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from campaigns.models import Child
 from campaigns.selectors import children_of, is_organizer
 from config.errors import UserFacingError
+from config.params import int_param
 from events.models import Event, Poem
 from submissions import access, selectors, services
 from submissions.gallery_extras import gallery_extras
@@ -168,8 +169,9 @@ def moderation(request):
         raise PermissionDenied
     state = request.GET.get("state", "pending")
     event = None
-    if request.GET.get("event", "").isdigit():
-        event = Event.objects.filter(pk=int(request.GET["event"])).first()
+    event_id = int_param(request.GET.get("event"))
+    if event_id is not None:
+        event = Event.objects.filter(pk=event_id).first()
     entries = list(selectors.moderation_queue(request.user, event=event, state=state)[:100])
     rows = [{"entry": e, "state": selectors.entry_state(e, viewer=request.user)} for e in entries]
     return render(request, "submissions/moderation.html", {"rows": rows, "state": state, "event": event})

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import User
 from config.errors import UserFacingError
+from config.params import int_param
 from wechat import client
 from wechat.client import WeChatAPIError
 from wechat.errors import explain
@@ -163,9 +164,8 @@ def voice_confirm(request: HttpRequest, voice_id: int) -> HttpResponse:
     error = None
     if request.method == "POST" and voice.status != VoiceMessage.Status.SUBMITTED:
         try:
-            child_id = int(request.POST.get("child", "0"))
-            poem_raw = request.POST.get("poem", "")
-            poem_id = int(poem_raw) if poem_raw else None
+            child_id = int_param(request.POST.get("child"), default=0)
+            poem_id = int_param(request.POST.get("poem"))
             voice_choose(voice=voice, user=request.user, child_id=child_id, poem_id=poem_id)
             messages.success(request, "已确认，作品正在处理。 Confirmed: the entry is being processed.")
             return redirect("wechat:voice_confirm", voice_id=voice.id)
@@ -251,7 +251,7 @@ def jssdk_voice(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"code": "not_linked", "message_zh": "请在微信中打开本页面并登录。",
                              "message_en": "Open this page in WeChat and log in."}, status=403)
     events = open_recitation_events()
-    event_id = int(request.POST.get("event") or 0) or (events[0].id if events else None)
+    event_id = int_param(request.POST.get("event")) or (events[0].id if events else None)
     if event_id is None or event_id not in {e.id for e in events}:
         return JsonResponse({"code": "entries_closed", "message_zh": "目前没有开放的诵读活动。",
                              "message_en": "No recitation event is open."}, status=409)

@@ -10,10 +10,13 @@ from builder.file_port import CHANNELS, CONSENT_PURPOSES, EVENT_KINDS, LIBRARY_L
 from builder.views.common import datetime_field, datetime_input, number
 from campaigns.models import Library, Stage
 from config.errors import UserFacingError
+from config.params import int_param
 from events.bank_import import questions_import
 from events.models import QuestionBank
 from events.scoring import points_for
 from events.sections import Quiz
+
+MAX_FORM_ROWS = 200  # age groups, draw rules: rows a form can carry (a larger count is clamped, not looped)
 
 AGE_ROWS_EXTRA = 2
 OPTIONAL_TEXTS = {"title_en", "theme", "rules", "timezone"}
@@ -51,7 +54,7 @@ class BasicsForm:
                 data.pop(key)  # the file's default applies
         data["retention_days"] = number(post.get("retention_days")) or 365
         groups = []
-        for i in range(int(post.get("age_rows") or 0)):
+        for i in range(int_param(post.get("age_rows"), lo=0, hi=MAX_FORM_ROWS, default=0, clamp=True)):
             row = {k: post.get(f"age_{k}_{i}", "").strip() for k in ("key", "label", "min_age", "max_age")}
             if not any(row.values()):
                 continue
@@ -162,11 +165,11 @@ class EventsForm:
                 event["entries"] = {"media": MEDIA_BY_KIND.get(kind, ["essay"])[:1]}
             events.append(event)
         elif action.startswith("remove:"):
-            index = int(action.split(":")[1])
+            index = int_param(action.split(":")[1], lo=0, default=-1)
             if 0 <= index < len(events):
                 events.pop(index)
         elif action.startswith("up:"):
-            index = int(action.split(":")[1])
+            index = int_param(action.split(":")[1], lo=0, default=-1)
             if 0 < index < len(events):
                 events[index - 1], events[index] = events[index], events[index - 1]
         return data
@@ -224,7 +227,7 @@ class EventForm:
         elif event.get("kind") == "quiz":
             quiz = event.get("quiz") or {}
             draws = []
-            for i in range(int(post.get("draw_rows") or 0)):
+            for i in range(int_param(post.get("draw_rows"), lo=0, hi=MAX_FORM_ROWS, default=0, clamp=True)):
                 by = post.get(f"draw_by_{i}", "difficulty")
                 value, count = post.get(f"draw_value_{i}", "").strip(), number(post.get(f"draw_count_{i}"))
                 if not value and count is None:
