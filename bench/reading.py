@@ -210,6 +210,11 @@ def build(rows: int) -> dict:
                 "minutes, created_at) "
                 f"SELECT {c}, ch.id, ch.library_id, '{source}', '{source}-' || n, {day}, {points}, 0, now() "
                 f"FROM generate_series(1, {other}) AS s(n) JOIN campaigns_child ch ON ch.id = {child}")
+        # A campaign's tables are vacuumed by autovacuum as they grow; the million rows inserted just now
+        # are vacuumed here so both the SUM baseline and the measured reads see a table in that state
+        # (index-only scans need the visibility map VACUUM writes).
+        cursor.execute("VACUUM ANALYZE reading_pointsentry")
+        cursor.execute("VACUUM ANALYZE reading_readinglog")
         cursor.execute("ANALYZE")
         cursor.execute("SELECT count(*) FROM reading_pointsentry WHERE campaign_id = %s", [c])
         n_rows = cursor.fetchone()[0]
@@ -234,6 +239,7 @@ def scale_part(args) -> dict:
     django.setup()
     from django.core.cache import cache
     from django.db import connection, transaction
+    from django.db.models import Sum
 
     from campaigns.models import Child
     from reading import selectors, services
@@ -265,7 +271,20 @@ def scale_part(args) -> dict:
     assert first["points"] == again["points"] == total, (first["points"], total)
     awards = BadgeAward.objects.filter(campaign=campaign).count()
 
-    # The goal: computed after a new minute (the version moved), then from the cache.
+    # The goal: computed after a new minute (the version moved), then from the cache; its baseline is
+    # the plain SUM(minutes) GROUP BY library it rests on, and EXPLAIN shows which index serves it.
+    def grouped_minutes():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT library_id, sum(minutes) FROM reading_pointsentry WHERE campaign_id = %s "
+                           "GROUP BY library_id", [campaign.pk])
+            return len(cursor.fetchall())
+
+    minutes_s, _ = best_of(grouped_minutes)
+    goal_query = (PointsEntry.objects.filter(campaign=campaign, source=PointsEntry.Source.READING)
+                  .values("library_id").order_by().annotate(m=Sum("minutes")).values_list("library_id", "m"))
+    plan = goal_query.explain()
+    index_only = "Index Only Scan using points_goal" in plan
+
     def cold():
         services.goal_changed(campaign.pk)  # outside a transaction: the version moves at once
         return selectors.goal_breakdown(campaign)
@@ -277,7 +296,8 @@ def scale_part(args) -> dict:
         services.points_credit(campaign=campaign, child=child, source=PointsEntry.Source.READING,
                                source_key="bench-new", day=child.created_at.date(), points=30, minutes=30)
     after = selectors.goal_breakdown(campaign)["minutes"]
-    return {"rows": data["rows"], "libraries": data["libraries"], "build_s": build_s, "sum_s": sum_s,
+    return {"minutes_s": minutes_s, "index_only": index_only,
+            "rows": data["rows"], "libraries": data["libraries"], "build_s": build_s, "sum_s": sum_s,
             "grouped_s": grouped_s, "first_s": first_s, "again_s": again_s, "children": first["children"],
             "awards": awards, "cold_s": cold_s, "warm_s": warm_s, "goal_libraries": len(breakdown["libraries"]),
             "moved": after - before}
@@ -336,14 +356,18 @@ def scale_report(s: dict) -> None:
           f"{s['build_s']:.0f} s")
     print(f"plain SUM(points)               {s['sum_s'] * 1000:8.0f} ms")
     print(f"SUM(points) GROUP BY child      {s['grouped_s'] * 1000:8.0f} ms")
-    print(f"recompute, from no badges       {s['first_s'] * 1000:8.0f} ms  ({s['awards']:,} awards made)")
-    print(f"recompute, again (idempotent)   {s['again_s'] * 1000:8.0f} ms")
+    print(f"recompute, from no badges       {s['first_s'] * 1000:8.0f} ms  ({s['awards']:,} awards made)"
+          f"  ÷ SUM {s['first_s'] / s['sum_s']:.1f}")
+    print(f"recompute, again (idempotent)   {s['again_s'] * 1000:8.0f} ms  ÷ SUM {s['again_s'] / s['sum_s']:.1f}")
     worst = max(s["first_s"], s["again_s"])
     print(f"recompute = {worst:.2f} s  (goal ≤ 10 s)  {verdict(worst <= 10)}")
     print(f"recompute ÷ plain SUM = {worst / s['sum_s']:.1f}  (goal ≤ 5)  {verdict(worst / s['sum_s'] <= 5)}")
-    print(f"goal breakdown, {s['goal_libraries']} libraries: computed {s['cold_s'] * 1000:.0f} ms, cached "
-          f"{s['warm_s'] * 1000:.1f} ms; a credited 30 minutes moved it by {s['moved']}")
+    print(f"goal breakdown, {s['goal_libraries']} libraries: computed {s['cold_s'] * 1000:.0f} ms "
+          f"(÷ plain SUM(minutes) GROUP BY library {s['minutes_s'] * 1000:.0f} ms = {s['cold_s'] / s['minutes_s']:.1f}; "
+          f"index-only scan of points_goal: {'yes' if s['index_only'] else 'NO'}), cached {s['warm_s'] * 1000:.1f} ms "
+          f"(÷ computed {s['warm_s'] / s['cold_s']:.3f}); a credited 30 minutes moved it by {s['moved']}")
     print(f"goal breakdown computed = {s['cold_s'] * 1000:.0f} ms  (goal ≤ 200 ms)  {verdict(s['cold_s'] <= 0.2)}; "
+          f"cached = {s['warm_s'] * 1000:.1f} ms  (goal ≤ 200 ms)  {verdict(s['warm_s'] <= 0.2)}; "
           f"invalidated {verdict(s['moved'] == 30)}")
 
 

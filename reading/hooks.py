@@ -1,9 +1,10 @@
 """How reading joins the rest without the lower apps importing it: signals from quizzes, entries and
-likes credit points after their transaction commits; the registries of campaigns show the reading
+likes credit points after their transaction commits, registrations make the collective goal's
+participant shares stale; the registries of campaigns show the reading
 pages, the family's points and badges, and the collective goal on the campaign and branch pages."""
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 
 
 def points_enabled(campaign) -> bool:
@@ -47,6 +48,12 @@ def on_like(sender, instance, created, **kwargs):
     _credit_later(campaign, entry.child, "like", f"like-{instance.id}", instance.day, entry.library)
 
 
+def on_registration(sender, instance, **kwargs):
+    from reading.services import goal_people_changed
+
+    goal_people_changed(instance.campaign_id)
+
+
 def connect():
     # reading's sections of a campaign file (reading.config) are composed by builder/campaign_file/models.py.
     from django.apps import apps
@@ -54,6 +61,9 @@ def connect():
     post_save.connect(on_attempt, sender=apps.get_model("events", "QuizAttempt"), dispatch_uid="reading-attempt")
     post_save.connect(on_entry, sender=apps.get_model("submissions", "Entry"), dispatch_uid="reading-entry")
     post_save.connect(on_like, sender=apps.get_model("judging", "Like"), dispatch_uid="reading-like")
+    registration = apps.get_model("campaigns", "Registration")
+    post_save.connect(on_registration, sender=registration, dispatch_uid="reading-registration")
+    post_delete.connect(on_registration, sender=registration, dispatch_uid="reading-registration-gone")
 
     from campaigns.event_links import register_event_links
     from campaigns.family_registry import register_export_section, register_family_section

@@ -70,9 +70,15 @@ class PointsEntry(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "child", "source", "source_key"],
                                                name="points_once_per_source")]
+        # Both carry the columns their readers sum (as trailing key columns, which SQLite indexes too),
+        # so PostgreSQL answers from the index alone: points_child_ledger serves a child's totals and
+        # daily cap on every credit and the recompute's pass in (child, day) order; points_goal the
+        # collective goal's minutes grouped by library.
         indexes = [models.Index(fields=["campaign", "child"], name="points_campaign_child"),
                    models.Index(fields=["campaign", "library"], name="points_campaign_library"),
-                   models.Index(fields=["campaign", "child", "source", "day"], name="points_daily_cap")]
+                   models.Index(fields=["campaign", "child", "source", "day", "points", "minutes"],
+                                name="points_child_ledger"),
+                   models.Index(fields=["campaign", "source", "library", "minutes"], name="points_goal")]
         verbose_name = _("积分记录 Points")
         verbose_name_plural = _("积分记录 Points ledger")
 

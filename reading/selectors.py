@@ -99,41 +99,20 @@ def child_stats(campaign: Campaign, child: Child) -> dict:
             "events": child_events(campaign, child), "recited": child_recited(campaign, child)}
 
 
-def campaign_child_stats(campaign: Campaign) -> dict[int, dict]:
-    """`child_stats` for every child with a ledger row, in a few set-based queries (GROUP BY child, the
-    distinct (child, day) pairs of reading rows for streaks, the (child, event) sets) instead of a handful
-    per child: what the recompute reads for a campaign of a million rows. Reading days come from the
-    ledger's reading rows, which exist exactly for counted logs."""
-    from events.models import QuizAttempt
-    from submissions.models import Entry
+def campaign_child_stats(campaign: Campaign, needs: set[str] | None = None) -> dict[int, dict]:
+    """`child_stats` for every child with a ledger row, from one SQL statement (reading/stats_sql.py:
+    totals grouped by child, streaks by gaps and islands, events and recitations when `needs` them)."""
+    from django.db import connection
 
-    ledger = PointsEntry.objects.filter(campaign=campaign)
-    stats: dict[int, dict] = {}
-    for row in (ledger.values("child_id").order_by()
-                .annotate(points=Sum("points"), minutes=Sum("minutes"),
-                          logs=Count("id", filter=Q(source=PointsEntry.Source.READING)),
-                          checkins=Count("id", filter=Q(source=PointsEntry.Source.CHECKIN)))):
-        stats[row["child_id"]] = {"points": row["points"] or 0, "minutes": row["minutes"] or 0,
-                                  "logs": row["logs"] or 0, "checkins": row["checkins"] or 0,
-                                  "longest_streak": 0, "events": 0, "recited": False}
-    days: dict[int, list[date]] = defaultdict(list)
-    for child_id, day in (ledger.filter(source=PointsEntry.Source.READING).values_list("child_id", "day")
-                          .order_by("child_id", "day").distinct()):
-        days[child_id].append(day)
-    for child_id, child_days in days.items():
-        stats[child_id]["longest_streak"] = longest_streak(child_days)
-    events: dict[int, set[int]] = defaultdict(set)
-    pairs = [ReadingLog.objects.filter(campaign=campaign, status=ReadingLog.Status.COUNTED),
-             QuizAttempt.objects.filter(event__campaign=campaign, practice=False, status__in=["finished", "expired"]),
-             Entry.objects.filter(event__campaign=campaign, status=Entry.Status.READY)]
-    for qs in pairs:
-        for child_id, event_id in qs.values_list("child_id", "event_id").order_by().distinct():
-            events[child_id].add(event_id)
-    recited = set(Entry.objects.filter(event__campaign=campaign, status=Entry.Status.READY, event__kind="recitation")
-                  .values_list("child_id", flat=True).order_by().distinct())
-    for child_id, row in stats.items():
-        row["events"] = len(events.get(child_id, ()))
-        row["recited"] = child_id in recited
+    from reading.stats_sql import COLUMNS, child_stats_sql
+
+    sql, params = child_stats_sql(campaign, needs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    stats = {row[0]: dict(zip(COLUMNS, (int(v or 0) for v in row[1:]), strict=True)) for row in rows}
+    for row in stats.values():
+        row["recited"] = bool(row["recited"])
     return stats
 
 
@@ -178,27 +157,48 @@ def _ancestors(library_id: int, parents: dict[int, int | None]) -> list[int]:
     return chain
 
 
+GOAL_VERSION = "reading:goal-version:{}"      # moved after a commit that credits reading minutes
+PEOPLE_VERSION = "reading:goal-people-version:{}"  # moved after a commit that adds or removes a registration
+
+
+def _goal_people(campaign: Campaign) -> dict[int, int]:
+    """Registrations per library (not rolled up), cached until a registration of the campaign commits:
+    a credited minute does not recount 50,000 participants."""
+    version = cache.get(PEOPLE_VERSION.format(campaign.id)) or 0
+    key = f"reading:goal-people:{campaign.id}:{version}"
+    people = cache.get(key)
+    if people is None:
+        people = dict(Registration.objects.filter(campaign=campaign).values("library_id").order_by()
+                      .annotate(n=Count("id")).values_list("library_id", "n"))
+        cache.set(key, people, 3600)
+    return people
+
+
 def goal_breakdown(campaign: Campaign) -> dict | None:
     """Minutes read toward the campaign's goal, in total and for every library's subtree, with each
-    subtree's share of the goal by its number of participants. Cached per campaign; every credited
-    minute moves the version (reading.services.goal_changed), so a cached figure is never stale."""
+    subtree's share of the goal by its number of participants. Cached per campaign: pages and goal.json
+    read the cached figure; a commit that credits minutes moves the version (reading.services
+    .goal_changed), so the next read computes it once — one index-only scan of the ledger's reading
+    minutes by library (index points_goal), the library tree, and the participants (cached apart until
+    a registration commits)."""
     goal = campaign_reading(campaign).goal
     if goal is None:
         return None
-    version = cache.get(f"reading:goal-version:{campaign.id}") or 0
-    key = f"reading:goal:{campaign.id}:{version}"
+    versions = cache.get_many([GOAL_VERSION.format(campaign.id), PEOPLE_VERSION.format(campaign.id)])
+    version, people_version = (versions.get(k.format(campaign.id), 0) for k in (GOAL_VERSION, PEOPLE_VERSION))
+    key = f"reading:goal:{campaign.id}:{version}:{people_version}"
     cached = cache.get(key)
     if cached is not None:
         return cached
     parents = dict(Library.objects.values_list("id", "parent_id"))
     minutes_by: dict[int, int] = defaultdict(int)
     for library_id, minutes in (PointsEntry.objects.filter(campaign=campaign, source=PointsEntry.Source.READING)
-                                .values("library_id").annotate(m=Sum("minutes")).values_list("library_id", "m")):
+                                .values("library_id").order_by().annotate(m=Sum("minutes"))
+                                .values_list("library_id", "m")):
         for lib in _ancestors(library_id, parents):
             minutes_by[lib] += minutes or 0
     people_by: dict[int, int] = defaultdict(int)
-    for library_id, n in (Registration.objects.filter(campaign=campaign).values("library_id")
-                          .annotate(n=Count("id")).values_list("library_id", "n")):
+    for library_id, n in _goal_people(campaign).items():
         for lib in _ancestors(library_id, parents):
             people_by[lib] += n
     total_minutes = sum(m for lib, m in minutes_by.items() if parents.get(lib) is None)

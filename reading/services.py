@@ -44,15 +44,21 @@ def _lock_child(child: Child) -> Child:
     return Child.objects.select_for_update(of=("self",)).select_related("library").get(pk=child.pk)
 
 
+def _bump(key: str) -> None:
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, None)
+
+
 def goal_changed(campaign_id: int) -> None:
     """The collective goal's cached figures are versioned; a new version after commit makes them stale."""
-    def bump():
-        key = f"reading:goal-version:{campaign_id}"
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, None)
-    transaction.on_commit(bump)
+    transaction.on_commit(lambda: _bump(selectors.GOAL_VERSION.format(campaign_id)))
+
+
+def goal_people_changed(campaign_id: int) -> None:
+    """A registration came or went: the goal's participant shares are recounted on the next read."""
+    transaction.on_commit(lambda: _bump(selectors.PEOPLE_VERSION.format(campaign_id)))
 
 
 # What each source can change among the figures badges look at (selectors.RULE_STATS).
@@ -300,21 +306,48 @@ def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
 
 
 def campaign_recompute(*, campaign: Campaign) -> dict:
-    """Re-derive every child's points totals and badges for the campaign from the ledger, set-based:
-    a few aggregate queries (selectors.campaign_child_stats), the rules evaluated in Python, and the
-    missing awards inserted in one bulk statement (the unique constraint skips those that exist). Used
-    after a rule change and by `manage.py reading_recompute`; idempotent, audited."""
-    stats = selectors.campaign_child_stats(campaign)
+    """Re-derive every child's points totals and badges for the campaign from the ledger, in SQL: the
+    figures of every child in one statement (reading/stats_sql.py: totals grouped by child, streaks by
+    gaps and islands over the ledger's index order, events and recitations only when a badge looks at
+    them) kept in a temporary table, then one INSERT … SELECT of the (child, badge) pairs earned under the
+    declared rules EXCEPT those held (the unique constraint skips one awarded meanwhile). No row of the
+    ledger comes into Python. Used after a rule change and by `manage.py reading_recompute`;
+    idempotent, audited."""
+    from django.db import connection
+
+    from reading import stats_sql
+
     badges = campaign_reading(campaign).badges
-    have = set(BadgeAward.objects.filter(campaign=campaign).values_list("child_id", "badge_key"))
-    missing = [BadgeAward(campaign=campaign, child_id=child_id, badge_key=badge.key)
-               for child_id, row in stats.items() for badge in badges
-               if (child_id, badge.key) not in have and selectors.badge_met(badge.rule, row)]
-    BadgeAward.objects.bulk_create(missing, batch_size=5000, ignore_conflicts=True)
-    figures = {"children": len(stats), "points": sum(r["points"] for r in stats.values()),
-               "minutes": sum(r["minutes"] for r in stats.values()), "badges_awarded": len(missing)}
-    audit_record(action="reading.recomputed", obj=campaign, actor=None, campaign=campaign, **figures)
-    return {**figures, "stats": stats}
+    needs = set().union(*(selectors.rule_stats(b.rule) for b in badges))
+    sql, params = stats_sql.child_stats_sql(campaign, needs)
+    table, awards = "reading_recompute_stats", stats_sql.BADGES
+    made = 0
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # Room for the GROUP BY of 50,000 children in memory (the default 4 MB spills it to disk).
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} AS {sql}", params)
+        cursor.execute(f"SELECT COUNT(*), COALESCE(SUM(points), 0), COALESCE(SUM(minutes), 0) FROM {table}")
+        children, points, minutes = cursor.fetchone()
+        earned, earned_params = [], []
+        for badge in badges:
+            condition, condition_params = stats_sql.rule_sql(badge.rule)
+            earned.append(f"SELECT child_id, %s AS badge_key FROM {table} WHERE {condition}")
+            earned_params += [badge.key, *condition_params]
+        if earned:
+            # The earned (child, badge) pairs EXCEPT those held: a set difference (hashed or merged),
+            # whatever the planner believes of the awards table's size.
+            cursor.execute(
+                f"INSERT INTO {awards} (campaign_id, child_id, badge_key, awarded_at) "
+                f"SELECT %s, e.child_id, e.badge_key, %s FROM ({' UNION ALL '.join(earned)} "
+                f"EXCEPT SELECT child_id, badge_key FROM {awards} WHERE campaign_id = %s) e "
+                "WHERE 1 = 1 ON CONFLICT DO NOTHING",
+                [campaign.pk, timezone.now(), *earned_params, campaign.pk])
+            made = max(cursor.rowcount, 0)
+        cursor.execute(f"DROP TABLE {table}")
+        figures = {"children": int(children), "points": int(points), "minutes": int(minutes), "badges_awarded": made}
+        audit_record(action="reading.recomputed", obj=campaign, actor=None, campaign=campaign, **figures)
+    return figures
 
 
 def badges_recompute(*, campaign: Campaign) -> int:

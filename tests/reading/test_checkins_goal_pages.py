@@ -156,3 +156,42 @@ def test_the_organizer_dashboard_links_the_reading_report_and_desk_only_for_read
     assert reverse("reading:report", args=[w["campaign"].slug]) in html
     assert reverse("reading:manage", args=[w["campaign"].slug]) in html
     assert reverse("reading:report", args=["no-reading"]) not in html and "只有答题" in html
+
+
+def _tables_read(fn):
+    """The reading and campaign tables a call queries (the cache's own table left out: the tests run on
+    the database cache unless REDIS_URL is set)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    tables = {t for t in ("reading_pointsentry", "campaigns_registration", "campaigns_library")
+              if any(t in q["sql"] for q in ctx.captured_queries)}
+    return result, tables
+
+
+def test_goal_breakdown_is_served_from_the_cache_until_minutes_or_participants_commit(
+        reading_world, django_capture_on_commit_callbacks):
+    from campaigns.models import Child, Registration
+
+    w = reading_world
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_log_add(event=w["event"], child=w["xm"], actor=w["guardian"], minutes=30, title="西游记")
+    first, tables = _tables_read(lambda: selectors.goal_breakdown(w["campaign"]))
+    assert tables == {"reading_pointsentry", "campaigns_registration", "campaigns_library"}
+    again, tables = _tables_read(lambda: selectors.goal_breakdown(w["campaign"]))
+    assert again == first and tables == set()  # the normal path: the cache
+    with django_capture_on_commit_callbacks(execute=True):  # a new participant in 河北
+        child = Child.objects.create(guardian=w["other"], display_name="李二", nickname="二娃", birth_year=2017,
+                                     library=w["lib"]["P-HE"])
+        Registration.objects.create(campaign=w["campaign"], child=child, library=child.library)
+    moved = selectors.goal_breakdown(w["campaign"])
+    assert moved["participants"] == first["participants"] + 1 == 4
+    he = selectors.goal_for_library(w["campaign"], w["lib"]["P-HE"])
+    assert he["participants"] == 2 and he["target"] == round(10000 * 2 / 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reading_log_add(event=w["event"], child=w["xh"], actor=w["guardian"], minutes=20, title="小王子")
+    # Minutes moved: computed again, but the participants come from their own cache.
+    data, tables = _tables_read(lambda: selectors.goal_breakdown(w["campaign"]))
+    assert data["minutes"] == 50 and tables == {"reading_pointsentry", "campaigns_library"}

@@ -199,3 +199,49 @@ def test_recompute_names_a_missing_campaign_in_both_languages(db):
 
     with pytest.raises(CommandError, match="没有代号为 nope 的活动 / no campaign"):
         call_command("reading_recompute", "nope")
+
+
+def test_streaks_across_gaps_caps_and_a_bridging_back_dated_log_recompute_as_logged(reading_world, organizer):
+    """The SQL of the recompute (gaps and islands) against the incremental figures: a capped day (a
+    reading row of 0 points) is still a reading day, a flagged log is not, a gap ends a run, and a log
+    dated back into a gap joins two runs."""
+    from django.utils import timezone
+
+    w = reading_world
+    for day in (-9, -8, -7):
+        log(w, minutes=20, day_offset=day, logged_on=day)
+    log(w, minutes=60, day_offset=-5, logged_on=-5)
+    log(w, minutes=60, day_offset=-5, logged_on=-5)  # over the daily cap: a row of 0 points
+    log(w, minutes=20, day_offset=-4, logged_on=-4)
+    log(w, minutes=20, day_offset=-6, logged_on=-4)  # back-dated into the gap: -9 … -4 is one run now
+    for day in (-3, -2):
+        log(w, minutes=20, day_offset=day, logged_on=day)
+    flagged = log(w, minutes=95, day_offset=-1, hour=3)  # a night marathon: flagged, not a reading day
+    assert flagged.status == ReadingLog.Status.FLAGGED
+    log(w, minutes=20)
+    log(w, child="xh", minutes=20, day_offset=-2, logged_on=-2)
+    log(w, child="xh", minutes=20)
+    session = services.checkin_session_create(
+        campaign=w["campaign"], library=w["lib"]["P-HE"], actor=organizer(w["lib"]["P-HE"]), title="书展",
+        starts_at=timezone.now() - timedelta(hours=1), ends_at=timezone.now() + timedelta(hours=1))
+    other = services.checkin_scan(session=session, code=services.checkin_code(session), child=w["hb"],
+                                  actor=w["other"])
+    assert other.pk
+
+    day_minus_5 = PointsEntry.objects.filter(child=w["xm"], source="reading", day=at(-5).date())
+    assert sorted(day_minus_5.values_list("points", flat=True)) == [0, 90]
+    children = (w["xm"], w["xh"], w["hb"])
+    incremental = {c.id: selectors.child_stats(w["campaign"], c) for c in children}
+    assert [incremental[c.id]["longest_streak"] for c in children] == [8, 1, 0]
+    assert selectors.campaign_child_stats(w["campaign"]) == incremental
+    awarded = set(BadgeAward.objects.values_list("child_id", "badge_key"))
+    assert (w["xm"].id, "streak-3") in awarded and (w["xh"].id, "streak-3") not in awarded
+
+    BadgeAward.objects.all().delete()
+    result = services.campaign_recompute(campaign=w["campaign"])
+    assert set(BadgeAward.objects.values_list("child_id", "badge_key")) == awarded
+    assert result["badges_awarded"] == len(awarded)
+    assert result["children"] == 3
+    assert result["points"] == PointsEntry.objects.aggregate(s=Sum("points"))["s"]
+    assert result["minutes"] == PointsEntry.objects.aggregate(s=Sum("minutes"))["s"]
+    assert services.campaign_recompute(campaign=w["campaign"])["badges_awarded"] == 0
