@@ -49,9 +49,15 @@ RULE_STATS = {"first_log": "logs", "streak_days": "longest_streak", "minutes": "
               "recited": "recited", "checkins": "checkins", "points": "points"}
 
 
+def rule_conditions(rule: BadgeRule) -> list[tuple[str, int]]:
+    """(figure, least value) for each condition the rule gives (a yes/no condition needs 1)."""
+    return [(stat, 1 if getattr(rule, field) is True else int(getattr(rule, field)))
+            for field, stat in RULE_STATS.items() if getattr(rule, field)]
+
+
 def rule_stats(rule: BadgeRule) -> set[str]:
     """The figures a badge rule's conditions look at."""
-    return {stat for field, stat in RULE_STATS.items() if getattr(rule, field)}
+    return {stat for stat, _ in rule_conditions(rule)}
 
 
 def ledger_totals(campaign: Campaign, child: Child, *, source: str = "", source_key: str = "",
@@ -118,13 +124,7 @@ def campaign_child_stats(campaign: Campaign, needs: set[str] | None = None) -> d
 
 def badge_met(rule: BadgeRule, stats: dict) -> bool:
     """Every condition the rule gives holds (only the figures those conditions name are read)."""
-    return ((not rule.first_log or stats["logs"] >= 1)
-            and (not rule.streak_days or stats["longest_streak"] >= rule.streak_days)
-            and (not rule.minutes or stats["minutes"] >= rule.minutes)
-            and (not rule.events or stats["events"] >= rule.events)
-            and (not rule.recited or bool(stats["recited"]))
-            and (not rule.checkins or stats["checkins"] >= rule.checkins)
-            and (not rule.points or stats["points"] >= rule.points))
+    return all(stats[stat] >= least for stat, least in rule_conditions(rule))
 
 
 def child_summary(campaign: Campaign, child: Child, today: date) -> dict:

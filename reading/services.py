@@ -61,29 +61,30 @@ def goal_people_changed(campaign_id: int) -> None:
     transaction.on_commit(lambda: _bump(selectors.PEOPLE_VERSION.format(campaign_id)))
 
 
-# What each source can change among the figures badges look at (selectors.RULE_STATS).
-AFFECTS = {Source.READING: {"logs", "minutes", "points", "longest_streak", "events"}, Source.STREAK: {"points"},
-           Source.QUIZ: {"points", "events"}, Source.ENTRY: {"points", "events", "recited"},
-           Source.LIKE: {"points"}, Source.CHECKIN: {"points", "checkins"}}
+# The figures badges look at that a credit of each source may change without the ledger's totals
+# showing it (a quiz or an entry may be the child's first in its event; an entry may be a recitation).
+UNREAD = {Source.QUIZ: {"events"}, Source.ENTRY: {"events", "recited"}}
 
 
 def _credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
-            minutes: int = 0, library=None) -> tuple[PointsEntry | None, dict]:
-    """`points_credit`, also returning the child's ledger totals after it (selectors.ledger_totals, with
-    `day_rows`: the source's rows that day before this one). Two queries: the aggregate and the insert."""
-    totals = selectors.ledger_totals(campaign, child, source=source, source_key=source_key, day=day)
-    if totals["credited"]:
-        return None, totals
+            minutes: int = 0, library=None) -> tuple[PointsEntry | None, dict, dict]:
+    """`points_credit`, also returning the child's ledger totals before and after it
+    (selectors.ledger_totals; `before` also has `day_rows`, the source's rows that day). Two queries:
+    the aggregate and the insert."""
+    before = selectors.ledger_totals(campaign, child, source=source, source_key=source_key, day=day)
+    if before["credited"]:
+        return None, before, before
     cap = campaign_reading(campaign).points.cap(source)
     if cap is not None:
-        points = max(0, min(points, cap - totals["used"]))
+        points = max(0, min(points, cap - before["used"]))
     entry = PointsEntry.objects.create(campaign=campaign, child=child, library=library or child.library,
                                        source=source, source_key=source_key, day=day, points=points, minutes=minutes)
     if minutes:
         goal_changed(campaign.id)
-    totals.update(points=totals["points"] + points, minutes=totals["minutes"] + minutes,
-                  logs=totals["logs"] + (source == Source.READING), checkins=totals["checkins"] + (source == Source.CHECKIN))
-    return entry, totals
+    after = {"points": before["points"] + points, "minutes": before["minutes"] + minutes,
+             "logs": before["logs"] + (source == Source.READING),
+             "checkins": before["checkins"] + (source == Source.CHECKIN)}
+    return entry, before, after
 
 
 def points_credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
@@ -133,20 +134,19 @@ def _flags(log: ReadingLog, rules, at: datetime, day_minutes: int) -> list[str]:
 def _count(log: ReadingLog, *, new_event: bool | None = None) -> None:
     """Credit a counted log, its streak bonuses and badges (inside the child's lock). `new_event`: the
     child's first counted log in this event (None: not known). A handful of queries: the ledger's
-    aggregate and insert; on a new reading day the child's reading days (for streaks) and the bonus
-    insert; the held badges, when a badge the log could earn is declared."""
+    aggregate and insert; on a new reading day the child's reading days (streaks) and any bonus; the
+    held badges only when a badge's condition crossed its threshold with this log."""
     campaign, child = log.campaign, log.child
     rules = campaign_reading(campaign).points
-    entry, totals = _credit(campaign=campaign, child=child, source=Source.READING, source_key=f"log-{log.id}",
-                            day=log.day, points=int(round(log.minutes * rules.per_reading_minute)),
-                            minutes=log.minutes, library=log.library)
+    entry, before, after = _credit(campaign=campaign, child=child, source=Source.READING,
+                                   source_key=f"log-{log.id}", day=log.day,
+                                   points=int(round(log.minutes * rules.per_reading_minute)), minutes=log.minutes,
+                                   library=log.library)
     if entry is None:
         return
-    affected = AFFECTS[Source.READING] - (set() if new_event is not False else {"events"})
+    new_day = None if before["day_rows"] else log.day  # the day was already a reading day: no streak moved
     days = None
-    if totals["day_rows"]:
-        affected = affected - {"longest_streak"}  # the day was already a reading day: no streak moved
-    elif rules.streaks:
+    if new_day and rules.streaks:
         # A new reading day. Its bonuses cannot have been paid: a bonus is keyed by the day of the
         # reading row that earned it, and this is the day's first reading row.
         days = selectors.reading_days(campaign, child)
@@ -156,8 +156,9 @@ def _count(log: ReadingLog, *, new_event: bool | None = None) -> None:
                    for rule in rules.streaks if streak >= rule.days and streak % rule.days == 0]
         if bonuses:
             PointsEntry.objects.bulk_create(bonuses, ignore_conflicts=True)
-            totals["points"] += sum(b.points for b in bonuses)
-    badges_award(campaign=campaign, child=child, totals=totals, affected=affected, days=days)
+            after["points"] += sum(b.points for b in bonuses)
+    badges_award(campaign=campaign, child=child, before=before, after=after, new_day=new_day, days=days,
+                 maybe=set() if new_event is False else {"events"})
 
 
 def _int(value, name_zh: str, name_en: str) -> int:
@@ -256,23 +257,38 @@ def credit_activity(*, campaign: Campaign, child: Child, source: str, source_key
     points = {Source.QUIZ: settings.quiz_finished, Source.ENTRY: settings.entry_accepted,
               Source.LIKE: settings.like_received, Source.CHECKIN: settings.checkin}[source]
     child = _lock_child(child)
-    entry, totals = _credit(campaign=campaign, child=child, source=source, source_key=source_key, day=day,
-                            points=points, library=library)
+    entry, before, after = _credit(campaign=campaign, child=child, source=source, source_key=source_key, day=day,
+                                   points=points, library=library)
     if entry is not None:
-        badges_award(campaign=campaign, child=child, totals=totals, affected=AFFECTS[source])
+        badges_award(campaign=campaign, child=child, before=before, after=after,
+                     maybe=UNREAD.get(source, set()))
     return entry
 
 
 # --- badges ----------------------------------------------------------------------------------------
 
 
-def badges_award(*, campaign: Campaign, child: Child, totals: dict, affected: set[str],
-                 days: list[date] | None = None) -> list[BadgeAward]:
-    """Award the declared badges a new ledger row could have earned: those whose conditions look at a
-    figure in `affected` and that the child does not hold yet (idempotent). `totals` are the child's
-    ledger totals (selectors.ledger_totals); the other figures (streak, events, recitation) are read only
-    when a badge still to earn looks at them. Inside the child's lock."""
-    candidates = [b for b in campaign_reading(campaign).badges if selectors.rule_stats(b.rule) & affected]
+def badges_award(*, campaign: Campaign, child: Child, before: dict, after: dict, maybe: set[str] = frozenset(),
+                 new_day: date | None = None, days: list[date] | None = None) -> list[BadgeAward]:
+    """Award the declared badges a new ledger row earned (idempotent). A badge can only be earned by
+    this row if one of its conditions became true with it — its figure crossed the threshold from
+    `before` to `after` (the child's ledger totals around the credit) — or looks at a figure in `maybe`
+    (events, recitation: changed perhaps, not read). Only such badges are evaluated, so the usual credit
+    reads nothing more; for them the held badges and the missing figures (streak, events, recitation)
+    are read. `new_day`: a day that just became a reading day (the longest streak may have moved; from
+    `days`, the child's reading days, read here if not given). Inside the child's lock."""
+    badges = campaign_reading(campaign).badges
+    conditions = {b.key: selectors.rule_conditions(b.rule) for b in badges}
+    before, after = dict(before), dict(after)
+    if new_day is not None and any(stat == "longest_streak" for c in conditions.values() for stat, _ in c):
+        days = days if days is not None else selectors.reading_days(campaign, child)
+        after["longest_streak"] = selectors.longest_streak(days)
+        before["longest_streak"] = selectors.longest_streak([d for d in days if d != new_day])
+
+    def touched(key: str) -> bool:
+        return any(stat in maybe or before.get(stat, 0) < least <= after.get(stat, 0) for stat, least in conditions[key])
+
+    candidates = [b for b in badges if touched(b.key)]
     if not candidates:
         return []
     have = set(BadgeAward.objects.filter(campaign=campaign, child=child, badge_key__in=[b.key for b in candidates])
@@ -281,10 +297,11 @@ def badges_award(*, campaign: Campaign, child: Child, totals: dict, affected: se
     if not todo:
         return []
     needs = set().union(*(selectors.rule_stats(b.rule) for b in todo))
-    stats = dict(totals)
+    stats = {k: after[k] for k in ("points", "minutes", "logs", "checkins")}
     if "longest_streak" in needs:
-        stats["longest_streak"] = selectors.longest_streak(
-            days if days is not None else selectors.reading_days(campaign, child))
+        stats["longest_streak"] = after.get("longest_streak")
+        if stats["longest_streak"] is None:
+            stats["longest_streak"] = selectors.longest_streak(selectors.reading_days(campaign, child))
     if "events" in needs:
         stats["events"] = selectors.child_events(campaign, child)
     if "recited" in needs:
@@ -300,9 +317,9 @@ def badges_award(*, campaign: Campaign, child: Child, totals: dict, affected: se
 
 
 def badges_evaluate(*, campaign: Campaign, child: Child) -> list[BadgeAward]:
-    """Award every declared badge whose conditions the child now meets (idempotent)."""
-    return badges_award(campaign=campaign, child=child, totals=selectors.ledger_totals(campaign, child),
-                        affected=set(selectors.RULE_STATS.values()))
+    """Award every declared badge whose conditions the child now meets (idempotent): every figure is
+    read and compared from zero."""
+    return badges_award(campaign=campaign, child=child, before={}, after=selectors.child_stats(campaign, child))
 
 
 def campaign_recompute(*, campaign: Campaign) -> dict:
@@ -411,9 +428,10 @@ def checkin_scan(*, session: CheckinSession, code: str, child: Child, actor: Use
     if created:
         audit_record(action="reading.checkin", obj=checkin, actor=actor, campaign=session.campaign,
                      session=session.id)
-        entry, totals = _credit(campaign=session.campaign, child=child, source=Source.CHECKIN,
-                                source_key=f"session-{session.id}", day=local_now(session.campaign, at).date(),
-                                points=campaign_reading(session.campaign).points.checkin, library=session.library)
+        entry, before, after = _credit(campaign=session.campaign, child=child, source=Source.CHECKIN,
+                                       source_key=f"session-{session.id}", day=local_now(session.campaign, at).date(),
+                                       points=campaign_reading(session.campaign).points.checkin,
+                                       library=session.library)
         if entry is not None:
-            badges_award(campaign=session.campaign, child=child, totals=totals, affected=AFFECTS[Source.CHECKIN])
+            badges_award(campaign=session.campaign, child=child, before=before, after=after)
     return checkin
