@@ -229,7 +229,9 @@ def role_pages(d: dict) -> dict[str, list[str]]:
 
     provincial = [
         "/reports/", f"/reports/c/{draft}/", f"/builder/c/{draft}/",
-        *(f"/builder/c/{draft}/{step}/" for step in STEP_KEYS), f"/builder/c/{draft}/preview/",
+        # the draft's own states (no events yet, review and publish with issues); its other steps are the
+        # same forms as the complete campaign's, crawled above
+        *(f"/builder/c/{draft}/{step}/" for step in ("events", "review", "publish")), f"/builder/c/{draft}/preview/",
         f"/c/{camp}/lib/{d['branch']}/participants/", f"/reading/c/{camp}/manage/",
         f"/reading/checkin/{d['checkin']}/screen/", (f"/judging/c/{tong}/", 403),  # not its campaign: the 403 page
     ]
