@@ -30,6 +30,69 @@ class PlayIn(Schema):
     seconds: float = Field(..., ge=0, le=86_400, allow_inf_nan=False, description="seconds played, 0…86400")
 
 
+class QueueItemOut(Schema):
+    assignment: int
+    code: str = Field(..., description="the entry's anonymous number for this judge")
+    state: str
+    round: str
+    kind: str
+
+
+class PoemOut(Schema):
+    title: str
+    author: str
+    dynasty: str
+    lines: list[str]
+
+
+class RoundRefOut(Schema):
+    key: str
+    title: str
+    open: bool
+
+
+class CriterionOut(Schema):
+    key: str
+    label: str
+    weight: float
+    min: float
+    max: float
+    priority: int
+
+
+class AssignmentOut(Schema):
+    """A judge's view of an entry (judging/blind.py): an anonymous number, the poem, the media — nothing
+    that names the child, the library or the file. Only these fields leave, whatever the dict holds."""
+    assignment: int
+    code: str
+    kind: str
+    duration_s: float | None
+    waveform: list[float]
+    poem: PoemOut | None
+    text: str
+    media_url: str | None = Field(..., description="opaque per-assignment media token URL (playback copy only)")
+    state: str
+    round: RoundRefOut
+    rubric: list[CriterionOut]
+    scores: dict[str, float]
+    comment: str
+    played_fraction: float
+
+
+class PlayedOut(Schema):
+    played_fraction: float
+
+
+class CertificateOut(Schema):
+    valid: bool
+    code: str
+    child_name: str
+    award: str
+    campaign: str
+    library: str
+    issued_at: str
+
+
 def _mine(request, assignment_id: int) -> Assignment:
     judge = selectors.judge_of(request.user)
     a = get_object_or_404(Assignment.objects.select_related("round", "entry__poem", "judge"), pk=assignment_id)
@@ -48,7 +111,7 @@ def _detail(a: Assignment) -> dict:
     }
 
 
-@router.get("/assignments", auth=django_auth, summary="My judging queue (blind)")
+@router.get("/assignments", auth=django_auth, response=list[QueueItemOut], summary="My judging queue (blind)")
 def my_assignments(request):
     judge = selectors.judge_of(request.user)
     if judge is None:
@@ -57,14 +120,14 @@ def my_assignments(request):
              "round": a.round.key, "kind": a.entry.kind} for a in selectors.judge_queue(judge)]
 
 
-@router.get("/assignments/{assignment_id}", auth=django_auth, summary="One entry to score (blind)")
+@router.get("/assignments/{assignment_id}", auth=django_auth, response=AssignmentOut, summary="One entry to score (blind)")
 def assignment_detail(request, assignment_id: Id):
     a = _mine(request, assignment_id)
     services.assignment_open(assignment=a, actor=request.user)
     return _detail(a)
 
 
-@router.post("/assignments/{assignment_id}/scores", auth=django_auth, summary="Save a draft or submit")
+@router.post("/assignments/{assignment_id}/scores", auth=django_auth, response=AssignmentOut, summary="Save a draft or submit")
 def assignment_scores(request, assignment_id: Id, payload: ScoresIn):
     a = _mine(request, assignment_id)
     values = {k: v for k, v in payload.values.items() if v is not None}
@@ -73,12 +136,13 @@ def assignment_scores(request, assignment_id: Id, payload: ScoresIn):
     return _detail(a)
 
 
-@router.post("/assignments/{assignment_id}/reopen", auth=django_auth)
+@router.post("/assignments/{assignment_id}/reopen", auth=django_auth, response=AssignmentOut,
+             summary="Reopen a submitted score while the round is open")
 def assignment_reopen(request, assignment_id: Id):
     return _detail(services.assignment_reopen(assignment=_mine(request, assignment_id), actor=request.user))
 
 
-@router.post("/assignments/{assignment_id}/play", auth=django_auth, summary="Report how much was played")
+@router.post("/assignments/{assignment_id}/play", auth=django_auth, response=PlayedOut, summary="Report how much was played")
 def assignment_play(request, assignment_id: Id, payload: PlayIn):
     a = services.assignment_track_play(assignment=_mine(request, assignment_id), actor=request.user,
                                        played_seconds=payload.seconds)
@@ -99,7 +163,7 @@ def like_entry(request, entry_id: Id):
     return {"ok": True, "likes": Like.objects.filter(entry=entry, voided=False).count()}
 
 
-@router.get("/certificates/{code}", summary="Verify a certificate code (public)")
+@router.get("/certificates/{code}", response=CertificateOut, summary="Verify a certificate code (public)")
 def verify_certificate(request, code: str):
     cert = Certificate.objects.filter(code=code.strip().upper(), revoked=False).select_related("campaign").first()
     if cert is None:

@@ -13,7 +13,7 @@ from reports.selectors.scope import report_scope
 router = Router(tags=["reports"], auth=django_auth)  # 401 login_required (config/api.py), documented
 
 
-@router.get("/c/{slug}/", summary="活动统计 The campaign's figures (whole or one library subtree)")
+@router.get("/c/{slug}/", response=dict, summary="活动统计 The campaign's figures (whole or one library subtree)")
 def campaign_report(request: HttpRequest, slug: str, library: str | None = None) -> dict:
     try:
         scope = report_scope(request.user, slug, library)
@@ -25,7 +25,7 @@ def campaign_report(request: HttpRequest, slug: str, library: str | None = None)
     return campaign_figures(scope)
 
 
-@router.get("/dashboard/", summary="组织者首页 The organizer dashboard: campaigns, stage, attention, headline")
+@router.get("/dashboard/", response=list[dict], summary="组织者首页 The organizer dashboard: campaigns, stage, attention, headline")
 def organizer_dashboard(request: HttpRequest) -> list:
     if not is_organizer(request.user):
         raise ApiError("forbidden", "组织者才能查看统计", "Only organizers can see reports", status=403)
