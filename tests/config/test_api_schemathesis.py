@@ -38,17 +38,26 @@ LIVE: dict = {}  # the module's rows (real ids by parameter name), read while ex
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, library_tree_rows):
     """Built once per module and test process inside a transaction rolled back at the end; each test's own
-    transaction (pytest-django) nests in it as a savepoint."""
-    from django.db import transaction
+    transaction (pytest-django) nests in it as a savepoint. Requests come through the WSGI handler, not
+    Django's test client, so the connection is kept across them as the test client does (Django closes a
+    connection in a transaction at the end of a request: on PostgreSQL that would drop the test's rows)."""
+    from django.core import signals
+    from django.db import close_old_connections, transaction
 
     from tests.config.api_world import insert_libraries, make_world
 
-    with django_db_blocker.unblock(), transaction.atomic():
-        built = make_world(insert_libraries(library_tree_rows))
-        LIVE.update(built["values"])
-        yield built
-        LIVE.clear()
-        transaction.set_rollback(True)
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        with django_db_blocker.unblock(), transaction.atomic():
+            built = make_world(insert_libraries(library_tree_rows))
+            LIVE.update(built["values"])
+            yield built
+            LIVE.clear()
+            transaction.set_rollback(True)
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def live_or_generated(values: dict):
