@@ -32,6 +32,7 @@ from config.params import int_param
 from config.qr import qr_svg
 
 logger = logging.getLogger(__name__)
+SIGNUP_PHONE_KEY = "signup_phone"  # the number just signed up with, filled in on the login page
 JOIN_SESSION_KEY = "joined_branches"  # {campaign id: library id} of the QR codes a visitor came through
 
 
@@ -184,14 +185,14 @@ def branch_participants(request, slug: str, code: str):
 
 class LoginView(auth_views.LoginView):
     """Phone (or staff username) + password; failures are throttled by django-axes (campaigns/auth.py).
-    After sign-up the phone comes prefilled (`?phone=`)."""
+    After sign-up the phone comes prefilled (from the session: a phone number stays out of URLs and logs)."""
 
     template_name = "campaigns/login.html"
     authentication_form = PhoneLoginForm
 
     def get_initial(self):
         initial = super().get_initial()
-        phone = services.normalise_phone(self.request.GET.get("phone", ""))
+        phone = self.request.session.get(SIGNUP_PHONE_KEY, "")
         if services.PHONE_RE.match(phone):
             initial["username"] = phone
         return initial
@@ -206,7 +207,7 @@ _FIELD_OF_ERROR = {"phone_invalid": "phone", "password_weak": "password1"}
 @require_http_methods(["GET", "POST"])
 def register(request):
     """Sign-up answers the same for a new phone number and a registered one (services.guardian_register):
-    a redirect to the login page with the phone filled in and one message for both; a new account is not
+    a redirect to the login page (the phone filled in from the session) and one message for both; a new account is not
     logged in by itself, since logging it in would tell the two apart. The journey goes on after logging in,
     to adding a child."""
     if request.user.is_authenticated:
@@ -224,7 +225,8 @@ def register(request):
             target = safe_next(request, "")
             add_child = reverse("child_add")
             after = f"{add_child}?{urlencode({'next': target})}" if target else add_child
-            return redirect(f"{reverse('login')}?{urlencode({'phone': form.cleaned_data['phone'], 'next': after})}")
+            request.session[SIGNUP_PHONE_KEY] = form.cleaned_data["phone"]
+            return redirect(f"{reverse('login')}?{urlencode({'next': after})}")
     return render(request, "campaigns/register.html", {
         "form": form, "privacy_notice": privacy_notice(), "next": safe_next(request, ""),
     })

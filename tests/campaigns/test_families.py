@@ -57,7 +57,8 @@ def family_client(client, guardian):
 def test_guardian_registers_with_phone_and_hashed_password(client, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the real one here
     response = register(client, phone="139 0000 0002", display_name="李女士")
-    assert response.status_code == 302 and response.url.startswith("/accounts/login/?phone=13900000002&next=")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/?next=")
+    assert "13900000002" not in response.url  # a phone number stays out of URLs (and so of access logs)
     user = User.objects.get(phone="13900000002")
     assert user.username == "13900000002" and user.display_name == "李女士"
     assert user.password != PASSWORD and identify_hasher(user.password).algorithm == "pbkdf2_sha256"
@@ -88,9 +89,10 @@ def test_registration_refusals_are_specific(client, phone, password, password2, 
 
 def _signup_answer(response) -> tuple:
     """Everything a client sees of a sign-up answer, its own phone number masked. The messages cookie is
-    signed with the time (to the second): its messages are compared decoded, by the caller."""
-    cookies = {name: (morsel.value if name != "messages" else "signed", morsel["max-age"], morsel["path"])
-               for name, morsel in response.cookies.items()}
+    signed with the time (to the second), the session key is random: the messages are compared decoded, by the
+    caller, and the session holds no login."""
+    cookies = {name: (morsel.value if name not in ("messages", "sessionid") else "random", morsel["max-age"],
+                      morsel["path"]) for name, morsel in response.cookies.items()}
     return (response.status_code, response.get("Location", "").replace("13900000009", "PHONE")
             .replace("13900000002", "PHONE"), cookies, response.content)
 
@@ -104,7 +106,9 @@ def test_signup_does_not_tell_whether_a_phone_is_registered(guardian, password):
     taken_answer = register(taken, phone=guardian.phone, password=password)
     new_answer = register(new, phone="13900000002", password=password)
     assert _signup_answer(taken_answer) == _signup_answer(new_answer)
-    assert taken_answer.status_code == 302 and "sessionid" not in taken_answer.cookies  # nobody is logged in
+    assert taken_answer.status_code == 302
+    for client in (taken, new):  # nobody is logged in: the session holds only the number to fill in
+        assert "_auth_user_id" not in client.session and client.get("/family/").status_code == 302
     assert [str(m) for m in get_messages(taken_answer.wsgi_request)] == \
         [str(m) for m in get_messages(new_answer.wsgi_request)]
     assert User.objects.filter(phone=guardian.phone).count() == 1
