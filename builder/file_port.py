@@ -19,7 +19,7 @@ from builder.campaign_file.catalog import Catalog, poem_catalogue
 from builder.campaign_file.issues import path_text
 from builder.campaign_file.poems import poems_import
 from builder.campaign_file.structure import check_edit_allowed
-from builder.campaign_file.yaml_io import dump, parse
+from builder.campaign_file.yaml_io import dump
 from campaigns.models import Campaign
 from campaigns.sections import LIBRARY_LEVELS, STAGE_KINDS
 from campaigns.typed import format_datetime
@@ -29,7 +29,7 @@ __all__ = [
     "CHANNELS", "CONSENT_PURPOSES", "EVENT_KINDS", "LIBRARY_LEVELS", "MEDIA_BY_KIND", "STAGE_KINDS",
     "format_datetime", "path_text", "poems_import",
     "Catalog", "CampaignFileError", "Issue", "LoadResult", "check_edit_allowed", "clone", "decode", "export_dict",
-    "export_text", "load_dict", "load_text", "parse_section", "poem_catalogue", "section_text", "validate_dict",
+    "export_text", "load_dict", "load_text", "poem_catalogue", "validate_dict",
 ]
 
 
@@ -64,22 +64,6 @@ def validate_text(text: str):
 
 def clone(*, slug: str, new_slug: str, title: str | None = None) -> LoadResult:
     return campaign_clone(slug=slug, new_slug=new_slug, title=title)
-
-
-def section_text(value) -> str:
-    """One section of the file as YAML, for the steps edited as text (judging, awards, WeChat)."""
-    return dump(value) if value not in (None, {}, []) else ""
-
-
-def parse_section(text: str, key: str):
-    """YAML text of one section → its value, or CampaignFileError naming the line within that text."""
-    if not text.strip():
-        return None
-    value, _lines, issues = parse(text)
-    if issues:
-        raise CampaignFileError([Issue(i.line, f"{key}.{i.path}" if i.path != "(file)" else key,
-                                       i.message_zh, i.message_en) for i in issues])
-    return value
 
 
 def validated(text: str):

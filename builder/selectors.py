@@ -99,3 +99,11 @@ def poem_choices() -> list[dict]:
         rows.append({"key": key, "title": poem.title, "author": poem.author, "dynasty": poem.dynasty,
                      "poem": poem, "has_reading": bool(poem.model_reading)})
     return rows
+
+
+def judge_panels(campaign: Campaign) -> list[dict]:
+    """The campaign's judge panels (评审组, made when judges are imported) and their active judges."""
+    from judging.models import Panel
+
+    panels = Panel.objects.filter(campaign=campaign).prefetch_related("judges__user", "judges__library").order_by("name")
+    return [{"panel": p, "judges": [j for j in p.judges.all() if j.active]} for p in panels]

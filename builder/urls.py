@@ -1,6 +1,6 @@
 from django.urls import path
 
-from builder.views import files, landing, steps
+from builder.views import files, formula, landing, steps
 
 app_name = "builder"
 urlpatterns = [
@@ -8,6 +8,7 @@ urlpatterns = [
     path("start/", landing.start, name="start"),
     path("new/", landing.new, name="new"),
     path("upload/", files.upload, name="upload"),
+    path("formula/", formula.formula, name="formula"),
     path("c/<slug:slug>/", steps.step, {"step": "basics"}, name="campaign"),
     path("c/<slug:slug>/events/<int:index>/", steps.event, name="event"),
     path("c/<slug:slug>/campaign.yaml", files.download, name="download"),

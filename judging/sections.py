@@ -67,6 +67,8 @@ class RoundSpec(SettingsModel):
     tolerance: Number(ge=0) = 15
     same_city_conflict: Boolean = False
     anchors: Integer(ge=0, le=50) = 2
+    # The campaign's judge panel (评审组, made by importing judges) whose judges score it; none: every judge.
+    panel: Text(max_length=80) | None = None
 
     def problems(self, context) -> Iterator[Problem]:
         if self.method == "rubric" and not self.rubric and self.key is not None:

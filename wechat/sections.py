@@ -28,10 +28,69 @@ MAX_ARTICLES_PER_MESSAGE = 8
 _LINK = r"(?:https?://|/)\S+"
 
 
+# WeChat's own limits on a custom menu (自定义菜单): 3 buttons, each with up to 5 sub-buttons; names of at
+# most 16 bytes (buttons) and 60 bytes (sub-buttons).
+MENU_BUTTONS, MENU_SUB_BUTTONS, BUTTON_BYTES, SUB_BUTTON_BYTES = 3, 5, 16, 60
+
+
+class MenuItem(SettingsModel):
+    """A sub-button: its name and what it does — an action (a click) or a link (a page)."""
+    name: Text(max_length=60)
+    action: Choice(WECHAT_ACTIONS) | None = None
+    url: Text(max_length=255, pattern=_LINK, pattern_zh="应为 http(s):// 网址或以 / 开头的站内路径",
+              pattern_en="must be an http(s):// address or a site path starting with /") | None = None
+
+    def problems(self, context) -> Iterator[Problem]:
+        yield from self._name_fits(SUB_BUTTON_BYTES)
+        if (self.action is None) == (self.url is None):
+            yield Problem(("action",), "写 action（点击动作）或 url（链接）中的一个",
+                          "write one of action (a click) or url (a link)")
+
+    def _name_fits(self, limit: int) -> Iterator[Problem]:
+        if self.name and len(self.name.encode("utf-8")) > limit:
+            yield Problem(("name",), f"按钮名称最多 {limit} 字节（约 {limit // 3} 个汉字）",
+                          f"a button name has at most {limit} bytes (about {limit // 3} Chinese characters)")
+
+
+class MenuButton(MenuItem):
+    """A top-level button: an action or a link, or a list of up to 5 sub-buttons."""
+    sub_buttons: ListOf(MenuItem) = []
+
+    def problems(self, context) -> Iterator[Problem]:
+        yield from self._name_fits(BUTTON_BYTES)
+        if self.sub_buttons:
+            if len(self.sub_buttons) > MENU_SUB_BUTTONS:
+                yield Problem(("sub_buttons",), f"一个菜单最多 {MENU_SUB_BUTTONS} 个子按钮（现有 {len(self.sub_buttons)} 个）",
+                              f"a button has at most {MENU_SUB_BUTTONS} sub-buttons (it has {len(self.sub_buttons)})")
+            if self.action is not None or self.url is not None:
+                yield Problem(("action",), "有子按钮的菜单不能再写 action 或 url",
+                              "a button with sub-buttons has no action or url of its own")
+        elif (self.action is None) == (self.url is None):
+            yield Problem(("action",), "写 action（点击动作）、url（链接）或 sub_buttons（子按钮）中的一个",
+                          "write one of action (a click), url (a link) or sub_buttons")
+
+
 class WechatSection(SettingsModel):
     keywords: MapOf(Text(max_length=20), Choice(WECHAT_ACTIONS)) = {}
     menu: MapOf(Text(max_length=64, pattern=r"[A-Z0-9_]+", pattern_zh="菜单键只能用大写字母、数字和下划线",
                      pattern_en="menu keys use capital letters, digits and underscores"), Choice(WECHAT_ACTIONS)) = {}
+    buttons: ListOf(MenuButton) = []
+
+    def problems(self, context) -> Iterator[Problem]:
+        if self.buttons and len(self.buttons) > MENU_BUTTONS:
+            yield Problem(("buttons",), f"公众号菜单最多 {MENU_BUTTONS} 个一级按钮（现有 {len(self.buttons)} 个）",
+                          f"the menu has at most {MENU_BUTTONS} buttons (it has {len(self.buttons)})")
+
+    def button_keys(self) -> dict[str, str]:
+        """The click keys of the buttons' actions: M1, M1_2 … → action."""
+        keys = {}
+        for i, button in enumerate(self.buttons or [], 1):
+            if button.action:
+                keys[f"M{i}"] = button.action
+            for j, sub in enumerate(button.sub_buttons or [], 1):
+                if sub.action:
+                    keys[f"M{i}_{j}"] = sub.action
+        return keys
 
 
 class Article(SettingsModel):

@@ -137,7 +137,7 @@ def campaign_keywords(campaign: Campaign) -> dict[str, str]:
 
 def campaign_menu(campaign: Campaign) -> dict[str, str]:
     section = wechat_options(campaign).wechat
-    return {**DEFAULT_MENU, **(section.menu if section else {})}
+    return {**DEFAULT_MENU, **(section.menu if section else {}), **(section.button_keys() if section else {})}
 
 
 def keyword_action(text: str, at=None) -> tuple[Campaign, str] | None:

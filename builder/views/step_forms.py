@@ -5,8 +5,11 @@ from django.contrib import messages
 from django.utils.text import slugify
 from pydantic import ValidationError
 
-from builder import file_port, selectors
+from builder import selectors
 from builder.file_port import CHANNELS, CONSENT_PURPOSES, EVENT_KINDS, LIBRARY_LEVELS, MEDIA_BY_KIND, STAGE_KINDS
+from builder.forms.awards import AwardsPage
+from builder.forms.judging import JudgingPage
+from builder.forms.wechat import WechatPage
 from builder.views.common import datetime_field, datetime_input, number
 from campaigns.models import Library, Stage
 from config.errors import UserFacingError
@@ -39,7 +42,7 @@ def _clean(section: dict) -> dict:
 
 class BasicsForm:
     @staticmethod
-    def context(request, campaign, data):
+    def context(request, campaign, data, issues=()):
         groups = list(data.get("age_groups") or [])
         leads = {lib.code: lib for lib in selectors.lead_choices(request.user)}
         leads.setdefault(campaign.lead_library.code, campaign.lead_library)
@@ -66,7 +69,7 @@ class BasicsForm:
 
 class ScheduleForm:
     @staticmethod
-    def context(request, campaign, data):
+    def context(request, campaign, data, issues=()):
         stages = {s["kind"]: s for s in data.get("stages") or []}
         rows = [{"kind": kind, "label": STAGE_LABELS[kind], "starts": datetime_input(stages.get(kind, {}).get("starts")),
                  "ends": datetime_input(stages.get(kind, {}).get("ends"))} for kind in STAGE_KINDS]
@@ -116,7 +119,7 @@ def _minutes(text: str) -> int:
 
 class ParticipationForm:
     @staticmethod
-    def context(request, campaign, data):
+    def context(request, campaign, data, issues=()):
         section = data.get("libraries") or {}
         branches = campaign.branches.select_related("library").order_by("library__path")
         return {
@@ -142,7 +145,7 @@ class EventsForm:
     """The list of events: add, remove, reorder. Each event's settings have their own page (EventForm)."""
 
     @staticmethod
-    def context(request, campaign, data):
+    def context(request, campaign, data, issues=()):
         return {"kinds": [(k, KIND_LABELS[k]) for k in EVENT_KINDS], "kind_labels": KIND_LABELS}
 
     @staticmethod
@@ -306,30 +309,33 @@ def bank_import(request, campaign) -> None:
     messages.success(request, f"题库“{bank.title}”已导入 {result.total} 题 Imported {result.total} questions")
 
 
-class SectionForm:
-    """Steps edited as YAML text of their sections (judging, awards, WeChat), with the file's line errors."""
+class Unsaved(Exception):
+    """The page changed (a row was added, a preview asked for) but nothing is to be saved yet."""
 
-    def __init__(self, sections):
-        self.sections = sections
 
-    def context(self, request, campaign, data):
-        texts = getattr(request, "_builder_texts", None) or {k: file_port.section_text(data.get(k)) for k in self.sections}
-        events = [(e["slug"], e["title"], e["kind"]) for e in data.get("events") or []]
-        return {"texts": texts, "event_choices": events, "sample": {"panel": 86, "likes": 60}}
+class PageStep:
+    """A step whose forms are generated from the typed sections (builder/forms/): judging, awards, WeChat.
+    A POST binds the page; "添加一行 Add a row" (`more`) or a preview (`refresh`) shows it again unsaved."""
+
+    def __init__(self, page_class):
+        self.page_class = page_class
+
+    def context(self, request, campaign, data, issues=()):
+        page = getattr(request, "_builder_page", None) or self.page_class(data, campaign=campaign)
+        page.errors.attach(issues)
+        return {"page": page}
 
     def apply(self, request, data, campaign):
-        request._builder_texts = {k: request.POST.get(k, "") for k in self.sections}
-        for key in self.sections:
-            value = file_port.parse_section(request.POST.get(key, ""), key)
-            if value is None:
-                data.pop(key, None)
-            else:
-                data[key] = value
-        return data
+        post = request.POST.copy()
+        target = post.get("more", "")
+        added = bool(target) and self.page_class.add_row(post, target)
+        page = request._builder_page = self.page_class(data, post, campaign=campaign)
+        if added or post.get("refresh"):
+            raise Unsaved
+        return page.compose(data)
 
 
 FORMS = {
     "basics": BasicsForm, "schedule": ScheduleForm, "participation": ParticipationForm, "events": EventsForm,
-    "judging": SectionForm(["judging", "likes", "scoring"]), "awards": SectionForm(["awards"]),
-    "wechat": SectionForm(["wechat", "pushes"]),
+    "judging": PageStep(JudgingPage), "awards": PageStep(AwardsPage), "wechat": PageStep(WechatPage),
 }

@@ -56,6 +56,8 @@ def step(request, slug: str, step: str):
         try:
             new = form.apply(request, new, campaign)
             services.builder_save(user=request.user, data=new, campaign=campaign, step=step)
+        except step_forms.Unsaved:
+            data = new
         except CampaignFileError as error:
             issues, data = error.issues, new
         except UserFacingError as error:
@@ -66,7 +68,7 @@ def step(request, slug: str, step: str):
             target = request.POST.get("go") or step
             return redirect("builder:step", slug=campaign.slug, step=target if target in STEP_KEYS else step)
     context = step_context(request, campaign, step, data, issues)
-    context.update(form.context(request, campaign, data))
+    context.update(form.context(request, campaign, data, issues))
     return render(request, f"builder/step_{step}.html", context)
 
 

@@ -9,6 +9,7 @@ from campaigns.models import Campaign, User
 from campaigns.typed import dump_stored
 from events.models import Event
 from judging.models import (
+    Panel,
     Round,
 )
 from judging.sections import judging_options
@@ -41,6 +42,8 @@ def rounds_sync(*, campaign: Campaign, actor: User | None = None) -> list[Round]
             "opens_at": spec.opens, "closes_at": spec.closes,
             "tolerance": spec.tolerance, "same_city_conflict": spec.same_city_conflict, "anchors": spec.anchors,
         }
+        if spec.panel:  # a round without one keeps the panel chosen on its page
+            values["panel"] = Panel.objects.get_or_create(campaign=campaign, name=spec.panel)[0]
         round_, created = Round.objects.get_or_create(campaign=campaign, key=key, defaults=values)
         if not created:
             changed = {k: v for k, v in values.items() if getattr(round_, k) != v}

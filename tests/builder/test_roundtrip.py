@@ -30,6 +30,25 @@ def submit_first_form(client, url: str):
     import re
     assert response.status_code == 302, (url, re.findall(r"<li><a [^>]*><code>.*?</li>|message error.*?</p>",
                                                          response.content.decode()))
+    return data
+
+
+def opened_in_forms(step: str, posted: dict, data: dict) -> None:
+    """The judging, awards and WeChat steps show the example's sections in their fields (not as text)."""
+    if step == "judging":
+        for i, round_ in enumerate(data["judging"]["rounds"]):
+            assert posted[f"rounds-{i}-key"] == [round_["key"]] and posted[f"rounds-{i}-scope"] == [round_["scope"]]
+            for j, criterion in enumerate(round_.get("rubric") or []):
+                assert posted[f"rounds-{i}-rubric-{j}-weight"] == [str(criterion["weight"])]
+        assert posted["scoring-formula"] == [data["scoring"]["formula"]]
+    elif step == "awards":
+        assert [posted[f"awards-{i}-title"][0] for i in range(len(data["awards"]))] == [a["title"] for a in data["awards"]]
+    elif step == "wechat":
+        assert [posted[f"keywords-{i}-word"][0] for i in range(len(data["wechat"]["keywords"]))] == \
+            list(data["wechat"]["keywords"])
+        for i, push in enumerate(data["pushes"]):
+            assert posted[f"pushes-{i}-key"] == [push["key"]]
+            assert posted[f"pushes-{i}-articles-0-title"] == [push["articles"][0]["title"]]
 
 
 @pytest.mark.parametrize("slug", EXAMPLES)
@@ -40,8 +59,9 @@ def test_example_opens_in_the_builder_and_saves_back_unchanged(client, tree, slu
     campaign = Campaign.objects.get(slug=slug)
     before = file_port.export_text(campaign)
     client.force_login(organizer("org-nlc", tree["NLC"]))
+    data = file_port.export_dict(campaign)
     for step in FORM_STEPS:
-        submit_first_form(client, f"/builder/c/{slug}/{step}/")
+        opened_in_forms(step, submit_first_form(client, f"/builder/c/{slug}/{step}/"), data)
     for index in range(len(file_port.export_dict(campaign)["events"])):
         submit_first_form(client, f"/builder/c/{slug}/events/{index}/")
     assert file_port.export_text(campaign) == before

@@ -1,46 +1,51 @@
-// Live help on the Judging step: the rubric weights' sum and the final formula on sample numbers.
-// Only reads the page; the server's validation is what decides.
+// Live help on the Judging step: each rubric's weights added up as you type, and the final formula on
+// sample numbers (asked of the server, which uses judging/formula.py: one grammar). The page works
+// without this file; the server's validation is what decides. No eval (the CSP forbids it).
 (function () {
   "use strict";
-  function rubricSum() {
-    var box = document.querySelector("[data-rubric-for]");
-    if (!box) return;
-    var area = document.getElementById(box.getAttribute("data-rubric-for"));
-    var out = box.querySelector(".rubric-sum");
-    function update() {
-      // Sum per round: every "rubric:" list restarts the count; show each round's total.
-      var totals = [], current = null;
-      area.value.split("\n").forEach(function (line) {
-        if (/^\s*(-\s*)?rubric\s*:/.test(line)) { current = 0; totals.push(0); }
-        var m = line.match(/^\s*(-\s*)?weight\s*:\s*([0-9.]+)/);
-        if (m && current !== null) { totals[totals.length - 1] += parseFloat(m[2]); }
-      });
-      out.textContent = totals.length ? totals.map(function (t) { return t + " %" + (Math.abs(t - 100) < 1e-9 ? " ✓" : " ✗（应为 100 must be 100）"); }).join("；") : "—";
-    }
-    area.addEventListener("input", update);
-    update();
+  function rubricSums() {
+    document.querySelectorAll("[data-rubric]").forEach(function (box) {
+      var out = box.querySelector(".rubric-sum"), state = box.querySelector(".rubric-state");
+      var line = box.querySelector(".rubric-total");
+      function update() {
+        var total = 0, seen = false;
+        box.querySelectorAll("input[name$='-weight']").forEach(function (input) {
+          var row = input.closest(".criterion");
+          var removed = row && row.querySelector("input[name$='-DELETE']:checked");
+          var value = parseFloat(input.value);
+          if (!removed && !isNaN(value)) { total += value; seen = true; }
+        });
+        total = Math.round(total * 100) / 100;
+        var ok = Math.abs(total - 100) < 1e-9;
+        out.textContent = seen ? total + " %" : "—";
+        state.textContent = seen ? (ok ? "✓" : "✗ 应为 100 % must be 100 %") : "";
+        line.setAttribute("data-state", !seen ? "" : (ok ? "ok" : "bad"));
+      }
+      box.addEventListener("input", update);
+      box.addEventListener("change", update);
+      update();
+    });
   }
   function formulaPreview() {
-    var area = document.getElementById("sec-scoring");
-    var out = document.querySelector(".formula-result");
-    if (!area || !out) return;
+    var box = document.querySelector(".formula-preview");
+    if (!box) return;
+    var formula = document.getElementById("id_scoring-formula");
     var panel = document.getElementById("sample-panel"), likes = document.getElementById("sample-likes");
+    var out = box.querySelector(".formula-result"), timer = null, asked = 0;
     function update() {
-      var m = area.value.match(/formula\s*:\s*["']?([^"'\n]+)/);
-      if (!m) { out.textContent = "—"; return; }
-      var expr = m[1].trim();
-      // Same grammar as the server: numbers, panel, likes, + - * / and parentheses.
-      if (!/^[0-9.\s+\-*\/()a-z]*$/.test(expr) || /[a-z]+/g.test(expr.replace(/panel|likes/g, ""))) {
-        out.textContent = "公式只能用数字、panel、likes 和 + - * / 括号 (numbers, panel, likes, + - * / only)"; return;
-      }
-      var text = expr.replace(/panel/g, "(" + (parseFloat(panel.value) || 0) + ")").replace(/likes/g, "(" + (parseFloat(likes.value) || 0) + ")");
-      try {
-        var value = Function('"use strict"; return (' + text + ");")();
-        out.textContent = (Math.round(value * 100) / 100) + "（" + expr + "）";
-      } catch (e) { out.textContent = "公式写法有误 The formula cannot be read"; }
+      var query = new URLSearchParams({formula: formula.value, panel: panel.value, likes: likes.value});
+      var ticket = ++asked;
+      fetch(box.getAttribute("data-preview-url") + "?" + query.toString(), {credentials: "same-origin"})
+        .then(function (response) { return response.json(); })
+        .then(function (data) {
+          if (ticket !== asked) return;
+          out.textContent = data.ok ? data.value + "（" + data.formula + "）" : data.message_zh + "（" + data.message_en + "）";
+        })
+        .catch(function () { out.textContent = "暂时无法预览 Preview unavailable"; });
     }
-    [area, panel, likes].forEach(function (el) { el.addEventListener("input", update); });
-    update();
+    [formula, panel, likes].forEach(function (el) {
+      el.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(update, 250); });
+    });
   }
-  document.addEventListener("DOMContentLoaded", function () { rubricSum(); formulaPreview(); });
+  document.addEventListener("DOMContentLoaded", function () { rubricSums(); formulaPreview(); });
 })();

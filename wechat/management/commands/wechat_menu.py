@@ -14,8 +14,19 @@ LABELS = {"quiz": "答题", "register": "报名", "my_entries": "我的作品", 
           "reading": "阅读打卡"}
 
 
+def _item(item, key: str) -> dict:
+    if item.url:
+        return {"type": "view", "name": item.name, "url": links.absolute(item.url)}
+    return {"type": "click", "name": item.name, "key": key}
+
+
 def menu_buttons(campaign: Campaign) -> list[dict]:
+    """The campaign's own `wechat.buttons` when it has them (keys M1, M1_2 … answered by campaign_menu);
+    otherwise two buttons of its menu keys and a third with the campaign page and elder mode."""
     section = wechat_options(campaign).wechat
+    if section and section.buttons:
+        return [{"name": b.name, "sub_button": [_item(s, f"M{i}_{j}") for j, s in enumerate(b.sub_buttons, 1)]}
+                if b.sub_buttons else _item(b, f"M{i}") for i, b in enumerate(section.buttons, 1)]
     merged = campaign_menu(campaign)
     keys = list(section.menu) if section and section.menu else ["QUIZ", "REGISTER", "MY_ENTRIES"]
     menu = {key: merged.get(key, DEFAULT_MENU.get(key)) for key in keys}
