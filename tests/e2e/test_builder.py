@@ -24,6 +24,54 @@ BANK_CSV = "id,type,stem,option_a,option_b,option_c,answer,difficulty,tags,expla
 SLUG = "hn-summer-2028"
 
 
+def organizer(server, browser, viewport: dict, **options):
+    """A browser logged in as org-hn, who lands on the dashboard (which offers 新建活动)."""
+    context = browser.new_context(viewport=viewport, locale="zh-CN", **options)
+    context.set_default_timeout(60000)
+    page = context.new_page()
+    page.goto(f"{server.url}/accounts/login/")
+    page.fill("input[name=username]", "org-hn")
+    page.fill("input[name=password]", "shuxiang2027")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/reports/")
+    return context, page
+
+
+def family_joins(browser, base: str, slug: str, mobile: str, name: str, nickname: str):
+    """A 长沙 guardian on a phone registers, adds a child and joins the campaign through 长沙图书馆's join code."""
+    family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+    family.set_default_timeout(60000)
+    phone = family.new_page()
+    phone.goto(f"{base}/accounts/register/")
+    phone.get_by_label("手机号").fill(mobile)
+    phone.locator("#id_password1").fill("Reading-2028!")
+    phone.get_by_label("再次输入密码").fill("Reading-2028!")
+    phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
+    phone.get_by_role("button", name="注册").last.click()
+    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
+    phone.wait_for_url("**/accounts/login/**")
+    phone.locator("#id_password").fill("Reading-2028!")
+    phone.get_by_role("button", name="登录").last.click()
+    phone.wait_for_url("**/family/children/add/**")
+    phone.get_by_label("孩子姓名").fill(name)
+    phone.get_by_label("昵称").fill(nickname)
+    phone.get_by_label("出生年份").select_option("2019")
+    phone.get_by_label("省份").select_option("湖南")
+    phone.locator("#id_library").select_option(label="长沙图书馆")
+    phone.get_by_label("作品参加评审").check()
+    phone.get_by_role("button", name="保存").click()
+    phone.wait_for_url("**/family/")
+    phone.goto(f"{base}/c/{slug}/lib/C-HN-CS/")
+    assert phone.locator("h1").inner_text() == "长沙图书馆"
+    phone.goto(phone.locator("a.join-link").inner_text())
+    phone.wait_for_url(f"**/c/{slug}/register/")
+    phone.get_by_label(nickname).check()
+    phone.get_by_role("button", name="确认报名").click()
+    phone.wait_for_url("**/family/")
+    assert "已报名，计入长沙图书馆" in phone.locator(".messages").inner_text()
+    return family, phone
+
+
 def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_opening_day(server, browser, tmp_path):
     server.start()
     server.manage("importlibraries", str(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"))
@@ -31,17 +79,8 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     bank_file = tmp_path / "summer-bank.csv"
     bank_file.write_text(BANK_CSV, encoding="utf-8")
 
-    laptop = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-    laptop.set_default_timeout(60000)
-    page = laptop.new_page()
     base = server.url
-
-    # Log in: an organizer lands on the dashboard, which offers 新建活动.
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "org-hn")
-    page.fill("input[name=password]", "shuxiang2027")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/reports/")
+    laptop, page = organizer(server, browser, {"width": 1280, "height": 800})
     page.get_by_role("link", name=re.compile("新建活动")).click()
 
     # 新建活动 from the blank template.
@@ -114,37 +153,7 @@ def test_org_builds_and_publishes_a_quiz_campaign_a_family_takes_it_on_its_openi
     # The day before the quiz opens (30 June 2028): a 长沙 guardian registers and is told to wait.
     server.stop()
     server.start(clock="2028-06-30T10:00:00+08:00")
-    family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
-    family.set_default_timeout(60000)
-    phone = family.new_page()
-    phone.goto(f"{base}/accounts/register/")
-    phone.get_by_label("手机号").fill("13912340028")
-    phone.locator("#id_password1").fill("Reading-2028!")
-    phone.get_by_label("再次输入密码").fill("Reading-2028!")
-    phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
-    phone.get_by_role("button", name="注册").last.click()
-    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
-    phone.wait_for_url("**/accounts/login/**")
-    phone.locator("#id_password").fill("Reading-2028!")
-    phone.get_by_role("button", name="登录").last.click()
-    phone.wait_for_url("**/family/children/add/**")
-    phone.get_by_label("孩子姓名").fill("周小雨")
-    phone.get_by_label("昵称").fill("小雨")
-    phone.get_by_label("出生年份").select_option("2019")
-    phone.get_by_label("省份").select_option("湖南")
-    phone.locator("#id_library").select_option(label="长沙图书馆")
-    phone.get_by_label("作品参加评审").check()
-    phone.get_by_role("button", name="保存").click()
-    phone.wait_for_url("**/family/")
-
-    phone.goto(f"{base}/c/{SLUG}/lib/C-HN-CS/")
-    assert phone.locator("h1").inner_text() == "长沙图书馆"
-    phone.goto(phone.locator("a.join-link").inner_text())
-    phone.wait_for_url(f"**/c/{SLUG}/register/")
-    phone.get_by_label("小雨").check()
-    phone.get_by_role("button", name="确认报名").click()
-    phone.wait_for_url("**/family/")
-    assert "已报名，计入长沙图书馆" in phone.locator(".messages").inner_text()
+    family, phone = family_joins(browser, base, SLUG, "13912340028", "周小雨", "小雨")
 
     phone.goto(f"{base}/c/{SLUG}/")
     phone.get_by_role("link", name=re.compile("暑期阅读答题")).first.click()
@@ -189,14 +198,7 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     server.manage("importlibraries", str(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"))
     assert "seeded" in server.shell(SEED)
     base = server.url
-    laptop = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")  # a tablet
-    laptop.set_default_timeout(60000)
-    page = laptop.new_page()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", "org-hn")
-    page.fill("input[name=password]", "shuxiang2027")
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/reports/")
+    laptop, page = organizer(server, browser, {"width": 1024, "height": 768})  # a tablet
     page.get_by_role("link", name=re.compile("新建活动")).click()
     page.get_by_label("活动标题 Title").fill("2028 湖南暑期诵读")
     page.get_by_label("活动代码 Slug").fill("hn-recite-2028")
@@ -230,33 +232,7 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     # The opening day of entries: a 长沙 family registers and hears the model reading before recording.
     server.stop()
     server.start(clock="2028-07-01T09:00:00+08:00")
-    family = browser.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
-    family.set_default_timeout(60000)
-    phone = family.new_page()
-    phone.goto(f"{base}/accounts/register/")
-    phone.get_by_label("手机号").fill("13912340029")
-    phone.locator("#id_password1").fill("Reading-2028!")
-    phone.get_by_label("再次输入密码").fill("Reading-2028!")
-    phone.get_by_label("我已阅读并同意上面的儿童个人信息保护规则").check()
-    phone.get_by_role("button", name="注册").last.click()
-    # Sign-up answers alike for new and registered numbers: log in next (phone filled in).
-    phone.wait_for_url("**/accounts/login/**")
-    phone.locator("#id_password").fill("Reading-2028!")
-    phone.get_by_role("button", name="登录").last.click()
-    phone.wait_for_url("**/family/children/add/**")
-    phone.get_by_label("孩子姓名").fill("周小诗")
-    phone.get_by_label("昵称").fill("小诗")
-    phone.get_by_label("出生年份").select_option("2019")
-    phone.get_by_label("省份").select_option("湖南")
-    phone.locator("#id_library").select_option(label="长沙图书馆")
-    phone.get_by_label("作品参加评审").check()
-    phone.get_by_role("button", name="保存").click()
-    phone.wait_for_url("**/family/")
-    phone.goto(f"{base}/c/hn-recite-2028/lib/C-HN-CS/")
-    phone.goto(phone.locator("a.join-link").inner_text())
-    phone.get_by_label("小诗").check()
-    phone.get_by_role("button", name="确认报名").click()
-    phone.wait_for_url("**/family/")
+    family, phone = family_joins(browser, base, "hn-recite-2028", "13912340029", "周小诗", "小诗")
     phone.goto(f"{base}/c/hn-recite-2028/")
     phone.get_by_role("link", name=re.compile("古诗诵读")).first.click()
     phone.wait_for_url("**/entries/event/*/submit/**")
@@ -269,3 +245,87 @@ def test_org_builds_a_recitation_whose_model_readings_a_child_plays_on_the_openi
     wait_js(phone, "[...document.querySelectorAll('#poem-text audio, audio')].some(a => a.currentTime > 0)",
             timeout=15000)  # it really plays
     family.close()
+
+
+DRAFT = """slug: hn-essay-2028
+title: 2028 湖南少儿征文
+lead_library: P-HN
+stages:
+  - kind: published
+    starts: 2028-06-01 09:00
+  - kind: entries_open
+    starts: 2028-06-10 09:00
+    ends: 2028-07-31 00:00
+  - kind: archived
+    starts: 2028-09-01 00:00
+libraries:
+  subtrees: [P-HN]
+age_groups:
+  - {key: kids, label: 少儿组, min_age: 6, max_age: 12}
+events:
+  - slug: essay
+    kind: essay
+    title: 我的暑假阅读
+    age_groups: [kids]
+    entries:
+      media: [essay]
+"""
+
+
+def test_org_sets_a_judging_round_with_a_live_rubric_sum_and_a_wechat_push_on_the_calendar(server, browser, tmp_path):
+    server.start()
+    server.manage("importlibraries", str(settings.BASE_DIR / "campaigns" / "examples" / "libraries.csv"))
+    assert "seeded" in server.shell(SEED)
+    draft = tmp_path / "draft.yaml"
+    draft.write_text(DRAFT, encoding="utf-8")
+    server.manage("loadcampaign", str(draft))
+    base = server.url
+
+    # On a tablet: the judging step, one round added with 添加一行, its rubric summed as it is typed.
+    tablet, page = organizer(server, browser, {"width": 1024, "height": 768})
+    page.goto(f"{base}/builder/c/hn-essay-2028/judging/")
+    page.get_by_role("button", name=re.compile("添加一行 Add a round|添加一行.*评审轮次")).click()
+    round_ = page.locator("#round-0")
+    round_.get_by_label("轮次代码 Key").fill("final")
+    round_.get_by_label("轮次名称 Title").fill("全省终评")
+    round_.get_by_label("评审的项目 Event").select_option("essay")
+    round_.get_by_label("评审范围 Scope").select_option("province")
+    round_.get_by_label(re.compile("同城回避")).check()
+    criteria = round_.locator(".criterion")
+    for i, (key, label, weight) in enumerate([("content", "思想内容", "60"), ("language", "语言表达", "30")]):
+        criteria.nth(i).get_by_label("代码 Key").fill(key)
+        criteria.nth(i).get_by_label("评分项 Criterion").fill(label)
+        criteria.nth(i).get_by_label("权重 % Weight").fill(weight)
+    wait_js(page, "document.querySelector('#round-0 .rubric-sum').textContent === '90 %'")
+    assert "✗" in round_.locator(".rubric-total").inner_text()
+    criteria.nth(1).get_by_label("权重 % Weight").fill("40")
+    wait_js(page, "document.querySelector('#round-0 .rubric-sum').textContent === '100 %'")
+    assert "✓" in round_.locator(".rubric-total").inner_text()
+    page.get_by_label("开放点赞 Likes are open").check()
+    page.get_by_label("点赞的项目 Event").select_option("essay")
+    page.get_by_label("最终得分公式 Final formula").fill("0.7 * panel + 0.3 * likes")
+    wait_js(page, "document.querySelector('.formula-result').textContent.startsWith('78.2')")  # 0.7×86 + 0.3×60
+    page.get_by_role("button", name="保存草稿 Save draft").click()
+    assert "已保存" in page.locator(".messages, .issues").first.inner_text()
+    assert page.locator("#round-0").get_by_label("轮次代码 Key").input_value() == "final"
+    tablet.close()
+
+    # On a phone (375 px): a push scheduled on 10 June, seen on the calendar.
+    mobile, phone = organizer(server, browser, {"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    phone.goto(f"{base}/builder/c/hn-essay-2028/wechat/")
+    phone.get_by_role("button", name=re.compile("添加一行.*推送")).click()
+    push = phone.locator("#push-0")
+    push.get_by_label("推送名称 Title").fill("征文开始啦")
+    push.get_by_label("推送代码 Key").fill("launch")
+    push.get_by_label("一次推送：时间 Once, at").fill("2028-06-10T10:00")
+    push.get_by_label("文章标题 Article title").fill("2028 湖南少儿征文开始征集")
+    push.get_by_label("正文 Content").fill("<p>写一写你的暑假阅读。</p>")
+    push.get_by_label("原文链接 Link").fill("/c/hn-essay-2028/")
+    phone.get_by_role("button", name="保存草稿 Save draft").click()
+    assert "已保存" in phone.locator(".messages, .issues").first.inner_text()
+    calendar = phone.locator(".push-calendar")
+    assert "2028 年 6 月" in calendar.inner_text()
+    day = calendar.locator("td.has-push")
+    assert day.count() == 1 and "10:00 征文开始啦" in day.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    mobile.close()
