@@ -55,6 +55,7 @@ NOT_CRAWLED = {
     "submissions:poem_reading": "the model reading's audio stream",
     "submissions:status": "JSON polled by the entry page",
     "builder:download": "the campaign file (YAML download)",
+    "builder:formula": "JSON for the judging step's live formula preview",
     "wechat:voice_audio": "the voice message's audio stream",
     "events:ping": "a JSON clock for the quiz timer",
     # POST only: forms on crawled pages post here and redirect back
