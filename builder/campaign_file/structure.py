@@ -20,6 +20,7 @@ EDITABLE: list[Path] = [
     ("events", "*", "entries", "opens"), ("events", "*", "entries", "closes"),
     ("events", "*", "quiz", "opens"), ("events", "*", "quiz", "closes"),
     ("judging", "rounds", "*", "title"), ("judging", "rounds", "*", "opens"), ("judging", "rounds", "*", "closes"),
+    ("judging", "rounds", "*", "panel"),  # who judges, not the rules entries were made under
     ("awards", "*", "title"),
 ]
 

@@ -216,6 +216,17 @@ def test_structural_judging_edits_are_refused_once_entries_exist_but_wechat_may_
         refused = save(hn_client, "judging", data)
         assert refused.status_code == 200 and "复制活动" in refused.content.decode()
         assert [c.weight for c in judging_options(Campaign.objects.get()).rounds[0].rubric] == [60, 40]
+        from judging.models import Panel
+        from judging.services import rounds_sync
+
+        Panel.objects.create(campaign=draft, name="全省评审组")  # judges imported under that name
+        page = hn_client.get(URL.format("judging")).content.decode()
+        assert '<option value="全省评审组">' in page
+        data = page_data(hn_client, "judging")
+        data.update({"rounds-0-panel": "全省评审组", "rounds-0-title": "全省终评"})  # who judges; a title
+        assert save(hn_client, "judging", data).status_code == 302
+        assert judging_options(Campaign.objects.get()).rounds[0].panel == "全省评审组"
+        assert rounds_sync(campaign=Campaign.objects.get())[0].panel.name == "全省评审组"
         data = page_data(hn_client, "wechat")
         data.update({"keywords-0-word": "读书", "keywords-0-action": "campaign"})
         assert save(hn_client, "wechat", data).status_code == 302
