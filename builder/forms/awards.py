@@ -4,6 +4,7 @@ from django import forms
 
 from builder.forms.judging import SCOPE_LABELS
 from builder.forms.typed import ErrorMap, add_row, bound_rows, kept_rows, row_formset, typed_form
+from config.params import int_param
 
 AwardForm = typed_form("AwardForm", ("awards", 0), {
     "key": "代码 Key", "title": "奖项名称 Title", "count": "名额 How many", "kind": "类型 Kind",
@@ -50,11 +51,11 @@ def _ranks(formset) -> None:
     """Which ranks each entry award covers, per event and scope, in the order of the list: 第 1–10 名."""
     first: dict = {}
     for form in formset.forms:
-        count = str(form.raw("count") or "")
-        if form.raw("kind") or not count.isdigit():
+        count = int_param(str(form.raw("count") or ""), lo=1, hi=100_000)
+        if form.raw("kind") or count is None:
             form.ranks = None
             continue
         group = (form.raw("event"), form.raw("scope"))
         start = first.get(group, 1)
-        form.ranks = (start, start + int(count) - 1)
-        first[group] = start + int(count)
+        form.ranks = (start, start + count - 1)
+        first[group] = start + count

@@ -1,11 +1,12 @@
 """The judging step: rounds (each with its rubric, panel and conflicts, advance rule), likes and the final
 formula, as forms generated from judging's typed sections (judging/sections.py)."""
 
+import math
+
 from django import forms
 
 from builder import selectors
-from builder.forms.typed import ErrorMap, add_row, bound_rows, kept_rows, row_formset, typed_form
-from builder.views.common import number
+from builder.forms.typed import ErrorMap, add_row, bound_rows, finite, kept_rows, row_formset, typed_form
 from judging import formula as final_formula
 
 SCOPE_LABELS = {"library": "本馆 Library", "city": "市 City", "province": "省 Province", "national": "全国 National"}
@@ -61,13 +62,15 @@ BLANK_CRITERIA = 3
 
 def formula_preview(formula: str, panel, likes) -> dict:
     """The final score of sample numbers by `formula` (judging/formula.py, the one grammar)."""
-    panel, likes = number(str(panel)), number(str(likes))
+    panel, likes = finite(str(panel)), finite(str(likes))
     if not isinstance(panel, int | float) or not isinstance(likes, int | float):
         return {"ok": False, "message_zh": "示例分数应为数字", "message_en": "the sample scores must be numbers"}
     try:
         value = final_formula.evaluate(formula or "panel", panel=panel, likes=likes)
     except final_formula.FormulaError as error:
         return {"ok": False, "message_zh": error.message_zh, "message_en": error.message_en}
+    if not math.isfinite(value):
+        return {"ok": False, "message_zh": "结果不是有限的数", "message_en": "the result is not a finite number"}
     return {"ok": True, "value": round(value, 2), "formula": formula or "panel"}
 
 
@@ -150,7 +153,7 @@ class JudgingPage:
                 criteria.append(row.to_file())
             if criteria or spec.get("method", "rubric") == "rubric":
                 spec["rubric"] = criteria
-            by, value = form.raw("advance_by"), number(str(form.raw("advance_value") or ""))
+            by, value = form.raw("advance_by"), finite(str(form.raw("advance_value") or ""))
             if by:
                 spec["advance"] = {by: value}
             self.errors.form(path, form, rename={"advance": "advance_value", "top": "advance_value",
@@ -180,7 +183,7 @@ class JudgingPage:
 def _weight_sum(formset) -> float | None:
     total, seen = 0.0, False
     for form in formset.forms:
-        value = number(str(form.raw("weight") or ""))
+        value = finite(str(form.raw("weight") or ""))
         if isinstance(value, int | float):
             total, seen = total + value, True
     return round(total, 4) if seen else None

@@ -6,17 +6,22 @@ are stated once. The forms only carry what was typed: every value goes back to t
 and the whole campaign is validated by building the typed model; its errors are then shown next to the
 field they name (`attach`). All fields are optional here: what is required is the model's to say."""
 
+import math
 import types
 import typing
 from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from django import forms
+from django.forms.utils import ErrorDict
 from pydantic_core import PydanticUndefined
 
 from builder.campaign_file.models import CampaignFile
 from builder.views.common import datetime_field, datetime_input, number
 from campaigns.typed import model_at
+from config.params import int_param
+
+MAX_ROWS = 100  # rows of one list on a page (rounds, criteria, pushes, articles …): far above any real campaign
 
 
 def section_model(*loc):
@@ -68,10 +73,16 @@ def typed(kind: str, raw):
     if raw == "":
         return None
     if kind in ("int", "number"):
-        return number(raw)
+        return finite(raw)
     if kind == "datetime":
         return datetime_field(raw)
     return raw
+
+
+def finite(raw: str):
+    """A typed number as int or float; anything else (text, NaN, infinities) as typed, for the model to refuse."""
+    value = number(raw)
+    return value if not isinstance(value, float) or math.isfinite(value) else raw
 
 
 class TypedForm(forms.Form):
@@ -114,7 +125,10 @@ class TypedForm(forms.Form):
 
     def show_error(self, field: str | None, message: str) -> None:
         if field in self.fields:
-            self.errors  # noqa: B018 (full_clean runs once, so add_error can record)
+            if self.is_bound:
+                self.errors  # noqa: B018 (full_clean runs once, so add_error can record)
+            elif self._errors is None:
+                self._errors, self.cleaned_data = ErrorDict(), {}
             self.add_error(field, message)
             self.fields[field].widget.attrs["aria-invalid"] = "true"
         else:
@@ -170,7 +184,8 @@ class RowFormSet(forms.BaseFormSet):
 
 
 def row_formset(form_class, *, order=True):
-    return forms.formset_factory(form_class, formset=RowFormSet, extra=0, can_delete=True, can_order=order)
+    return forms.formset_factory(form_class, formset=RowFormSet, extra=0, can_delete=True, can_order=order,
+                                 max_num=MAX_ROWS, absolute_max=MAX_ROWS)
 
 
 def bound_rows(formset_class, post, prefix: str, rows: list[dict], *, blank_rows: int = 0):
@@ -194,16 +209,15 @@ def kept_rows(formset) -> list:
         new = index >= formset.initial_form_count()
         if new and form.untouched() and not any(f.to_file() for f in getattr(form, "children_forms", lambda: [])()):
             continue
-        order = None
-        if "ORDER" in form.fields:
-            order = number(str(form["ORDER"].value() or ""))
-        forms_.append((order if isinstance(order, int | float) else index + 1, index, form))
+        order = int_param(str(form["ORDER"].value() or ""), lo=-MAX_ROWS, hi=MAX_ROWS, default=index + 1, clamp=True) \
+            if "ORDER" in form.fields else index + 1
+        forms_.append((order, index, form))
     return [form for _, _, form in sorted(forms_, key=lambda t: (t[0], t[1]))]
 
 
 def add_row(post, prefix: str, form_class) -> None:
     """One more row in the formset `prefix` of a (mutable) POST, preset with the model's defaults."""
-    total = int(post.get(f"{prefix}-TOTAL_FORMS") or 0)
+    total = int_param(post.get(f"{prefix}-TOTAL_FORMS"), lo=0, hi=MAX_ROWS - 1, default=0, clamp=True)
     post[f"{prefix}-TOTAL_FORMS"] = str(total + 1)
     post.setdefault(f"{prefix}-INITIAL_FORMS", "0")
     for name, field in form_class.base_fields.items():

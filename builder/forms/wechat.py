@@ -102,9 +102,8 @@ class WechatPage:
             if not form.is_bound:
                 audience = push.get("audience")
                 form.initial["audience_tag"] = audience.get("tag", "") if isinstance(audience, dict) else ""
-            prefix = f"pushes-{i}-schedule"
-            bound = post if post is not None and f"{prefix}-at" in post else None
-            form.schedule = ScheduleForm(bound, prefix=prefix, initial=ScheduleForm.initial_from(push.get("schedule")))
+            form.schedule = ScheduleForm(post, prefix=f"pushes-{i}-schedule",
+                                         initial=ScheduleForm.initial_from(push.get("schedule")))
             articles = push.get("articles") or []
             form.articles = bound_rows(ArticleRows, post, f"pushes-{i}-articles", articles,
                                        blank_rows=0 if articles else 1)

@@ -244,3 +244,37 @@ def test_the_forms_follow_the_typed_models():
     assert CriterionForm.base_fields["max"].initial == "10"
     assert [c for c, _ in RoundForm.base_fields["method"].widget.choices] == ["rubric", "comparative"]
     assert "reading" in ACTIONS
+
+
+HOSTILE = ["-1", "abc", "1.5", "NaN", "inf", "1e309", "9223372036854775808", "1" + "0" * 30, "²", "٣", "", str(10**9)]
+
+
+@pytest.mark.slow  # ~120 requests
+def test_hostile_numbers_in_the_typed_steps_never_give_a_server_error(hn_client, draft):
+    """Row counts, orders, weights, counts and sample scores as a hostile client might post them."""
+    from django.test import Client
+
+    from campaigns.models import User
+
+    client = Client(raise_request_exception=False)
+    client.force_login(User.objects.get(username="org-hn"))
+    names = {"judging": ["rounds-TOTAL_FORMS", "rounds-0-ORDER", "rounds-0-judges_per_entry", "rounds-0-tolerance",
+                         "rounds-0-advance_value", "rounds-0-rubric-TOTAL_FORMS", "rounds-0-rubric-0-weight",
+                         "rounds-0-rubric-0-max", "sample_panel", "sample_likes"],
+             "awards": ["awards-TOTAL_FORMS", "awards-0-count", "awards-0-ORDER"],
+             "wechat": ["pushes-TOTAL_FORMS", "pushes-0-articles-TOTAL_FORMS", "buttons-TOTAL_FORMS",
+                        "buttons-0-subs-TOTAL_FORMS", "keywords-TOTAL_FORMS"]}
+    failures = []
+    for step, fields in names.items():
+        for value in HOSTILE:
+            data = {**dict.fromkeys(fields, value), "rounds-0-key": "r", "rounds-0-advance_by": "top",
+                    "awards-0-key": "a", "pushes-0-key": "p", "go": step}
+            for extra in ({}, {"more": fields[0].split("-TOTAL")[0]}, {"refresh": "1"}):
+                response = client.post(URL.format(step), {**data, **extra})
+                if response.status_code >= 500:
+                    failures.append((step, value, extra, response.status_code))
+        for value in HOSTILE[:6]:
+            response = client.get("/builder/formula/", {"formula": "panel * likes", "panel": value, "likes": "1e308"})
+            if response.status_code >= 500 or "Infinity" in response.content.decode():
+                failures.append(("formula", value))
+    assert not failures, failures
