@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.admin_labels import LabelledTabularInline
 from campaigns.admin_scoping import (
     ReadOnlyScopedAdmin,
     ScopedAdmin,
@@ -82,12 +83,12 @@ class LibraryAdmin(ScopedAdmin):
         return False
 
 
-class StageInline(ScopedInline, admin.TabularInline):
+class StageInline(ScopedInline, LabelledTabularInline):
     model = Stage
     extra = 0
 
 
-class AgeGroupInline(ScopedInline, admin.TabularInline):
+class AgeGroupInline(ScopedInline, LabelledTabularInline):
     model = AgeGroup
     extra = 0
 
@@ -151,7 +152,7 @@ class OrganizerRoleAdmin(ScopedAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ConsentInline(ScopedInline, admin.TabularInline):
+class ConsentInline(ScopedInline, LabelledTabularInline):
     model = ConsentRecord
     extra = 0
     organizer_permissions = ("view",)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from django.contrib import admin
 from django.db.models import Model, QuerySet
 
+from campaigns.admin_labels import SplitDateTimeLabels
 from campaigns.selectors import is_organizer, scope_queryset
 
 ScopeFunction = Callable[[QuerySet, object], QuerySet]
@@ -82,7 +83,7 @@ def _is_organizer(request) -> bool:
     return request._shuxiang_is_organizer
 
 
-class _ScopedFormfieldsMixin:
+class _ScopedFormfieldsMixin(SplitDateTimeLabels):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "queryset" not in kwargs and not request.user.is_superuser:
             related = db_field.remote_field.model

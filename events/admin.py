@@ -3,6 +3,7 @@ scoped to the campaigns an organizer's libraries lead or take part in."""
 
 from django.contrib import admin
 
+from campaigns.admin_labels import LabelledTabularInline
 from campaigns.admin_scoping import ScopedAdmin, register_scope
 from campaigns.selectors import campaigns_visible_to, user_can_manage_campaign
 from events.models import Event, Poem
@@ -86,7 +87,7 @@ class QuestionImportForm(_forms.Form):
                             help_text="列 Columns: id, type, stem, option_a–option_d, answer, difficulty, tags, explanation")
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(LabelledTabularInline):
     model = _Question
     extra = 0
     fields = ["external_id", "kind", "stem", "answer", "difficulty"]

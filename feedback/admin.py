@@ -3,13 +3,14 @@ its questions inline (rating / choice / free text, Chinese and English), scoped 
 
 from django.contrib import admin
 
+from campaigns.admin_labels import LabelledTabularInline
 from campaigns.admin_scoping import ScopedAdmin, ScopedInline, register_scope
 from feedback.models import Question, Survey
 
 register_scope(Survey, "campaign__lead_library")
 
 
-class QuestionInline(ScopedInline, admin.TabularInline):
+class QuestionInline(ScopedInline, LabelledTabularInline):
     model = Question
     extra = 3
     fields = ("position", "kind", "text_zh", "text_en", "choices", "required")

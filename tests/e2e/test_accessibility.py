@@ -80,7 +80,8 @@ NOT_CRAWLED = {
     "builder:start": "LOGIN_REDIRECT_URL: redirects each role to its start page (all crawled)",
 }
 NOT_CRAWLED_NAMESPACES = {
-    "admin": "Django's own admin (its templates are Django's; organizers' pages are the builder and reports)",
+    "admin": "Django's admin: its templates are Django's and have no display modes; what the project controls there "
+             "(labels of tabular inlines and split dates, breadcrumb links) is tested in tests/campaigns/test_admin_labels.py",
     "api": "the JSON API (no HTML pages; its /api/v1/docs page is django-ninja's Swagger UI)",
 }
 
