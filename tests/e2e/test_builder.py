@@ -285,6 +285,7 @@ def test_org_sets_a_judging_round_with_a_live_rubric_sum_and_a_wechat_push_on_th
     tablet, page = organizer(server, browser, {"width": 1024, "height": 768})
     page.goto(f"{base}/builder/c/hn-essay-2028/judging/")
     page.get_by_role("button", name=re.compile("添加一行 Add a round|添加一行.*评审轮次")).click()
+    page.wait_for_url("**/judging/#add-rounds")  # back where the button was, without JavaScript
     round_ = page.locator("#round-0")
     round_.get_by_label("轮次代码 Key").fill("final")
     round_.get_by_label("轮次名称 Title").fill("全省终评")
