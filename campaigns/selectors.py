@@ -2,7 +2,7 @@
 
 import zoneinfo
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from campaigns.models import (
@@ -166,6 +166,17 @@ def attribution_library(campaign: Campaign, child: Child, joined_library_id: int
             return library
         library = library.parent
     return None
+
+
+def attribution_subquery(campaign: Campaign, path_ref: str = "library__path") -> Subquery:
+    """`attribution_library` without a joined branch, as a subquery of an outer row (a child): the id of
+    the deepest library taking part in the campaign whose materialised path begins the outer row's
+    library path — the library itself or its nearest ancestor taking part (None: none takes part, or the
+    library has no path)."""
+    return Subquery(Library.objects.filter(branches__campaign=campaign)
+                    .annotate(outer_path=ExpressionWrapper(OuterRef(path_ref), output_field=CharField()))
+                    .filter(outer_path__startswith=F("path"))
+                    .order_by("-path").values("id")[:1])
 
 
 # --- families -------------------------------------------------------------------------------------

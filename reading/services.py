@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from campaigns.audit import audit_record
 from campaigns.models import Campaign, Child, User
-from campaigns.selectors import campaign_stage_is_open, user_can_manage_library
+from campaigns.selectors import (
+    attribution_library,
+    attribution_subquery,
+    campaign_stage_is_open,
+    user_can_manage_library,
+)
 from config.errors import UserFacingError
 from reading import selectors
 from reading.config import campaign_reading, reading_rules
@@ -39,9 +44,13 @@ def local_now(campaign: Campaign, at: datetime | None = None) -> datetime:
     return (at or timezone.now()).astimezone(ZoneInfo(campaign.timezone or "Asia/Shanghai"))
 
 
-def _lock_child(child: Child) -> Child:
-    """The child's row, locked (only that row: its library comes along unlocked)."""
-    return Child.objects.select_for_update(of=("self",)).select_related("library").get(pk=child.pk)
+def _lock_child(child: Child, campaign: Campaign | None = None) -> Child:
+    """The child's row, locked (only that row: its library comes along unlocked); with `campaign`, also
+    `branch_id`, the library their activity counts for (campaigns.selectors.attribution_subquery)."""
+    rows = Child.objects.select_for_update(of=("self",)).select_related("library")
+    if campaign is not None:
+        rows = rows.annotate(branch_id=attribution_subquery(campaign))
+    return rows.get(pk=child.pk)
 
 
 def _bump(key: str) -> None:
@@ -67,7 +76,7 @@ UNREAD = {Source.QUIZ: {"events"}, Source.ENTRY: {"events", "recited"}}
 
 
 def _credit(*, campaign: Campaign, child: Child, source: str, source_key: str, day: date, points: int,
-            minutes: int = 0, library=None) -> tuple[PointsEntry | None, dict, dict]:
+            minutes: int = 0, library=None, library_id: int | None = None) -> tuple[PointsEntry | None, dict, dict]:
     """`points_credit`, also returning the child's ledger totals before and after it
     (selectors.ledger_totals; `before` also has `day_rows`, the source's rows that day). Two queries:
     the aggregate and the insert."""
@@ -77,7 +86,8 @@ def _credit(*, campaign: Campaign, child: Child, source: str, source_key: str, d
     cap = campaign_reading(campaign).points.cap(source)
     if cap is not None:
         points = max(0, min(points, cap - before["used"]))
-    entry = PointsEntry.objects.create(campaign=campaign, child=child, library=library or child.library,
+    library_id = library_id or (library.pk if library is not None else child.library_id)
+    entry = PointsEntry.objects.create(campaign=campaign, child=child, library_id=library_id,
                                        source=source, source_key=source_key, day=day, points=points, minutes=minutes)
     if minutes:
         goal_changed(campaign.id)
@@ -141,7 +151,7 @@ def _count(log: ReadingLog, *, new_event: bool | None = None) -> None:
     entry, before, after = _credit(campaign=campaign, child=child, source=Source.READING,
                                    source_key=f"log-{log.id}", day=log.day,
                                    points=int(round(log.minutes * rules.per_reading_minute)), minutes=log.minutes,
-                                   library=log.library)
+                                   library_id=log.library_id)
     if entry is None:
         return
     new_day = None if before["day_rows"] else log.day  # the day was already a reading day: no streak moved
@@ -151,7 +161,7 @@ def _count(log: ReadingLog, *, new_event: bool | None = None) -> None:
         # reading row that earned it, and this is the day's first reading row.
         days = selectors.reading_days(campaign, child)
         streak = selectors.run_ending(days, log.day)
-        bonuses = [PointsEntry(campaign=campaign, child=child, library=log.library, source=Source.STREAK,
+        bonuses = [PointsEntry(campaign=campaign, child=child, library_id=log.library_id, source=Source.STREAK,
                                source_key=f"{rule.days}-{log.day.isoformat()}", day=log.day, points=rule.bonus)
                    for rule in rules.streaks if streak >= rule.days and streak % rule.days == 0]
         if bonuses:
@@ -203,7 +213,7 @@ def reading_log_add(*, event, child: Child, actor: User, minutes, title: str, da
         raise error("photo_required", f"超过 {rules.photo_required_over_minutes} 分钟的打卡需要附一张阅读照片",
                     f"a log over {rules.photo_required_over_minutes} minutes needs a photo")
     photo_data = _check_photo(photo) if photo is not None else None
-    child = _lock_child(child)
+    child = _lock_child(child, campaign)
     status = ReadingLog.Status
     kept = ~Q(status=status.REJECTED)
     seen = ReadingLog.objects.filter(campaign=campaign, child=child).aggregate(
@@ -211,11 +221,16 @@ def reading_log_add(*, event, child: Child, actor: User, minutes, title: str, da
         in_event=Count("id", filter=Q(event=event, status=status.COUNTED)))
     if seen["today"] >= rules.max_logs_per_day:
         raise error("per_day", f"每天最多打卡 {rules.max_logs_per_day} 次", f"at most {rules.max_logs_per_day} logs a day", 409)
-    from campaigns.selectors import attribution_library
-
-    library = attribution_library(campaign, child) or child.library
-    log = ReadingLog(campaign=campaign, event=event, child=child, library=library, day=day, minutes=minutes,
-                     title=title, note=note, submitted_by=actor)
+    branch_id = child.branch_id
+    if branch_id is None and not child.library.path.endswith(f"/{child.library.code}/"):
+        branch = attribution_library(campaign, child)  # a library without its materialised path: walk up
+        branch_id = branch.pk if branch else None
+    log = ReadingLog(campaign=campaign, event=event, child=child, day=day, minutes=minutes, title=title, note=note,
+                     submitted_by=actor)
+    if branch_id in (None, child.library_id):
+        log.library = child.library  # the usual case: the child's own library takes part
+    else:
+        log.library_id = branch_id
     if photo_data:
         original, cleaned, suffix = photo_data
         log.photo_sha256 = hashlib.sha256(original).hexdigest()

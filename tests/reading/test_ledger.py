@@ -245,3 +245,24 @@ def test_streaks_across_gaps_caps_and_a_bridging_back_dated_log_recompute_as_log
     assert result["points"] == PointsEntry.objects.aggregate(s=Sum("points"))["s"]
     assert result["minutes"] == PointsEntry.objects.aggregate(s=Sum("minutes"))["s"]
     assert services.campaign_recompute(campaign=w["campaign"])["badges_awarded"] == 0
+
+
+def test_a_log_counts_for_the_nearest_library_taking_part(reading_world, make_user):
+    """A child whose own library does not take part: the log and its points count for the nearest
+    ancestor that does (the branch is found in the same query as the child's lock)."""
+    from campaigns.models import Child, Library
+
+    w = reading_world
+    taking_part = [w["lib"][code].pk for code in ("NLC", "P-HN", "C-HN-CS", "X-HN-CSX", "P-HE")]
+    county = (Library.objects.filter(path__startswith=w["lib"]["P-HN"].path, level="county")
+              .exclude(pk__in=taking_part).order_by("path").first())
+    expected = w["lib"]["C-HN-CS"] if county.path.startswith(w["lib"]["C-HN-CS"].path) else w["lib"]["P-HN"]
+    assert county.parent_id != w["lib"]["P-HN"].id or expected == w["lib"]["P-HN"]
+    child = Child.objects.create(guardian=w["guardian"], display_name="王小三", nickname="小三", birth_year=2017,
+                                 library=county)
+    w["x3"] = child
+    entry = log(w, child="x3", minutes=20)
+    assert entry.library_id == expected.id != county.id
+    assert set(PointsEntry.objects.filter(child=child).values_list("library_id", flat=True)) == {expected.id}
+    own = log(w, child="xh", minutes=20)  # 小红's own county takes part
+    assert own.library_id == w["lib"]["X-HN-CSX"].id

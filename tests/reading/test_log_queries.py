@@ -20,13 +20,13 @@ def history(w, days=(-2, -1)):
 
 
 def test_a_log_on_a_new_day_costs_a_handful_of_queries(reading_world, django_assert_num_queries):
-    """The stages, the child's lock, the day's logs (cap, flags, first log in the event), the branch, the
-    log and its audit row, the ledger's aggregate and insert, the child's reading days (streaks) — and
+    """The stages, the child's lock (with the branch the log counts for), the day's logs (cap, flags,
+    first log in the event), the log and its audit row, the ledger's aggregate and insert, the child's reading days (streaks) — and
     the savepoint the service opens inside the test's transaction and its release. No badge query: no
     condition crossed its threshold."""
     w = reading_world
     history(w, days=(-3,))  # a gap: no streak, no bonus, no new badge
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         log(w, minutes=20, day_offset=-1)
     assert PointsEntry.objects.filter(child=w["xm"]).count() == 2
 
@@ -35,7 +35,7 @@ def test_a_second_log_on_the_same_day_reads_no_streak(reading_world, django_asse
     w = reading_world
     history(w)
     log(w, minutes=20)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         log(w, minutes=10)
 
 
@@ -49,7 +49,7 @@ def test_the_count_does_not_grow_with_the_childs_history(reading_world, django_a
     for key in ("first-log", "streak-3", "minutes-100", "two-events"):
         BadgeAward.objects.create(campaign=w["campaign"], child=w["xm"], badge_key=key)
     log(w, minutes=20)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         log(w, minutes=10)
 
 
@@ -71,7 +71,7 @@ def test_logging_through_the_page_costs_a_handful_of_queries(reading_world, clie
     history(w)
     log(w, minutes=20)
     client.force_login(w["guardian"])
-    with django_assert_num_queries(13 if settings.SESSION_ENGINE.endswith("cached_db") else 14):
+    with django_assert_num_queries(12 if settings.SESSION_ENGINE.endswith("cached_db") else 13):
         response = client.post(f"/reading/e/{w['event'].id}/", {"child": w["xm"].id, "minutes": "10", "title": "草房子"})
     assert response.status_code == 302
     assert PointsEntry.objects.filter(child=w["xm"], source="reading").count() == 4
@@ -83,9 +83,9 @@ def test_a_badge_is_read_only_when_a_condition_crosses_its_threshold(reading_wor
     is restored by the recompute, not by the next log."""
     w = reading_world
     log(w, minutes=50, day_offset=-1)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         log(w, minutes=10, day_offset=-1)  # 60 minutes: nothing crossed
-    with django_assert_num_queries(17):  # a new day (11) + the held badges, the award (get_or_create: 4), its audit row
+    with django_assert_num_queries(16):  # a new day (10) + the held badges, the award (get_or_create: 4), its audit row
         log(w, minutes=40)  # 100 minutes: crossed (a new day, but a 2-day run earns no 3-day bonus)
     assert BadgeAward.objects.filter(child=w["xm"], badge_key="minutes-100").exists()
     BadgeAward.objects.filter(child=w["xm"], badge_key="first-log").delete()
