@@ -102,8 +102,22 @@ def poem_choices() -> list[dict]:
 
 
 def judge_panels(campaign: Campaign) -> list[dict]:
-    """The campaign's judge panels (评审组, made when judges are imported) and their active judges."""
+    """The campaign's judge panels (评审组) and their active judges, with every judge account of the campaign
+    (judging.services.campaign_judges) to pick from."""
     from judging.models import Panel
+    from judging.services import campaign_judges
 
-    panels = Panel.objects.filter(campaign=campaign).prefetch_related("judges__user", "judges__library").order_by("name")
-    return [{"panel": p, "judges": [j for j in p.judges.all() if j.active]} for p in panels]
+    panels = Panel.objects.filter(campaign=campaign).prefetch_related("judges").order_by("name")
+    judges = campaign_judges(campaign)
+    rows = []
+    for panel in panels:
+        members = {j.id for j in panel.judges.all() if j.active}
+        rows.append({"panel": panel, "judges": [j for j in judges if j.id in members],
+                     "choices": [(j, j.id in members) for j in judges]})
+    return rows
+
+
+def campaign_judges(campaign: Campaign) -> list:
+    from judging.services import campaign_judges as judges
+
+    return judges(campaign)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from builder.views import files, formula, landing, steps
+from builder.views import files, formula, landing, panels, steps
 
 app_name = "builder"
 urlpatterns = [
@@ -14,6 +14,7 @@ urlpatterns = [
     path("c/<slug:slug>/campaign.yaml", files.download, name="download"),
     path("c/<slug:slug>/upload/", files.upload, name="upload_into"),
     path("c/<slug:slug>/clone/", files.clone, name="clone"),
+    path("c/<slug:slug>/panels/", panels.panel, name="panel"),
     path("c/<slug:slug>/preview/", files.preview, name="preview"),
     path("c/<slug:slug>/<str:step>/", steps.step, name="step"),
 ]

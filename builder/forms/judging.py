@@ -80,6 +80,7 @@ class JudgingPage:
     def __init__(self, data: dict, post=None, campaign=None):
         judging = data.get("judging") or {}
         self.judge_panels = selectors.judge_panels(campaign) if campaign is not None else []
+        self.judges = selectors.campaign_judges(campaign) if campaign is not None else []
         self.panels = [("", "全部评委 Every judge")] + [(row["panel"].name, row["panel"].name)
                                                       for row in self.judge_panels]
         self.events = [(e["slug"], e.get("title", "")) for e in data.get("events") or [] if e.get("kind") != "quiz"]

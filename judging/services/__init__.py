@@ -5,7 +5,7 @@ publication); this package names the public services so callers write `services.
 
 from judging.services.assignments import assignment_declare_conflict, judge_drop, round_assign, round_entries
 from judging.services.comparisons import comparative_summary, comparison_decide, comparison_next, round_comparative_fit
-from judging.services.judges import judge_upsert, judges_import_xlsx, round_judges
+from judging.services.judges import campaign_judges, judge_upsert, judges_import_xlsx, panel_set_judges, round_judges
 from judging.services.likes import like_add, likes_void, voter_hash
 from judging.services.publication import (
     appeal_file,
@@ -32,6 +32,8 @@ __all__ = [
     "DEFAULT_RUBRIC",
     "judge_upsert",
     "judges_import_xlsx",
+    "campaign_judges",
+    "panel_set_judges",
     "round_judges",
     "round_entries",
     "round_assign",

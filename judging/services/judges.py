@@ -92,3 +92,33 @@ def judges_import_xlsx(*, data: bytes, panel: Panel | None, actor: User | None) 
 def round_judges(round_: Round) -> list[Judge]:
     qs = round_.panel.judges.all() if round_.panel_id else Judge.objects.all()
     return list(qs.filter(active=True).select_related("library", "user").order_by("id"))
+
+
+@transaction.atomic
+def panel_set_judges(*, campaign, name: str, judge_ids: list[int], actor: User | None) -> Panel:
+    """The campaign's panel `name` (made if new) holds exactly the chosen judges, each one of the campaign's
+    judge accounts (`campaign_judges`); audited with who joined and who left."""
+    name = (name or "").strip()[:80]
+    if not name:
+        raise error("panel_name", "请填写评审组名称", "give the panel a name")
+    allowed = {j.id: j for j in campaign_judges(campaign)}
+    unknown = [i for i in judge_ids if i not in allowed]
+    if unknown:
+        raise error("panel_judge", "只能选择本活动的评委账号", "choose among the campaign's judge accounts")
+    panel, created = Panel.objects.get_or_create(campaign=campaign, name=name)
+    before = set(panel.judges.values_list("id", flat=True))
+    after = set(judge_ids)
+    if created or before != after:
+        panel.judges.set([allowed[i] for i in sorted(after)])
+        audit_record(action="judging.panel_changed", obj=panel, actor=actor, campaign=campaign, name=name,
+                     joined=sorted(after - before), left=sorted(before - after))
+    return panel
+
+
+def campaign_judges(campaign) -> list[Judge]:
+    """The campaign's judge accounts: active judges of its panels, or from a library that takes part in it."""
+    from django.db.models import Q
+
+    return list(Judge.objects.filter(active=True).filter(
+        Q(panels__campaign=campaign) | Q(library__branches__campaign=campaign)
+    ).distinct().select_related("user", "library").order_by("library__path", "user__username"))

@@ -125,6 +125,34 @@ def test_a_comparative_round_needs_no_rubric_and_removed_rows_are_dropped(hn_cli
     assert round_.key == "provincial" and [c.key for c in round_.rubric] == ["language"]
 
 
+def test_panels_are_made_of_the_campaigns_judge_accounts_and_chosen_for_a_round(hn_client, draft, tree):
+    from judging.models import Judge, Panel
+    from judging.services import judge_upsert
+
+    changsha = judge_upsert(username="judge-cs", display_name="长沙评委", library=tree["C-HN-CS"])
+    hebei = judge_upsert(username="judge-he", display_name="河北评委", library=tree["P-HE"])  # not taking part
+    page = hn_client.get(URL.format("judging")).content.decode()
+    assert "长沙评委" in page and "河北评委" not in page  # the campaign's judge accounts only
+    response = hn_client.post("/builder/c/hn-summer-2028/panels/", {"name": "全省评审组", "judge": [changsha.id]})
+    assert response.status_code == 302 and response["Location"].endswith("/judging/#judges")
+    panel = Panel.objects.get(campaign=draft, name="全省评审组")
+    assert list(panel.judges.all()) == [changsha]
+    audit = AuditEvent.objects.get(action="judging.panel_changed", campaign=draft)
+    assert audit.actor.username == "org-hn" and audit.data["joined"] == [changsha.id]
+
+    refused = hn_client.post("/builder/c/hn-summer-2028/panels/", {"name": "全省评审组", "judge": [hebei.id]},
+                             follow=True)
+    assert "只能选择本活动的评委账号" in refused.content.decode()
+    assert list(panel.judges.all()) == [changsha] and Judge.objects.count() == 2
+
+    data = page_data(hn_client, "judging", more=["rounds"])
+    data.update({**ROUND, "rounds-0-panel": "全省评审组"})
+    assert save(hn_client, "judging", data).status_code == 302
+    assert '<option value="全省评审组" selected>' in hn_client.get(URL.format("judging")).content.decode()
+    assert judging_options(Campaign.objects.get()).rounds[0].panel == "全省评审组"
+    assert "panel: 全省评审组" in exported()
+
+
 def test_formula_preview_uses_the_servers_grammar(hn_client, draft):
     ok = hn_client.get("/builder/formula/", {"formula": "0.7 * panel + 0.3 * likes", "panel": "80", "likes": "50"})
     assert ok.json() == {"ok": True, "value": 71.0, "formula": "0.7 * panel + 0.3 * likes"}

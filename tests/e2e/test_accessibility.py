@@ -69,6 +69,7 @@ NOT_CRAWLED = {
     "submissions:poem_reading_upload": "POST only", "submissions:poem_reading_remove": "POST only",
     "notice_read": "POST only",
     "builder:new": "POST only after the start page (crawled)", "builder:clone": "POST only",
+    "builder:panel": "POST only (the judging step's panel forms)",
     "builder:upload_into": "POST only (the upload page is builder:upload)",
     "wechat:jssdk_voice": "POST only (JSON)", "wechat:jssdk_signature": "JSON for the WeChat JS-SDK",
     # redirects and machine endpoints
