@@ -19,6 +19,7 @@ Freshness, without a timer that guesses:
   page's live counter (socket) sends the exact figure anyway.
 """
 
+import math
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -55,7 +56,7 @@ def seconds_until(moments: Iterable[datetime | None], now: datetime | None = Non
     """Seconds until the first of `moments` still ahead (at least 1), at most MAX_SECONDS."""
     now = now or timezone.now()
     ahead = [(m - now).total_seconds() for m in moments if m is not None and m > now]
-    return int(max(1, min([MAX_SECONDS, *ahead])))
+    return math.ceil(max(1, min([MAX_SECONDS, *ahead])))  # never expires before the moment
 
 
 def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]:
