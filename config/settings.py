@@ -235,6 +235,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "config.csrf.csrf_failure"  # bilingual, in the site's layout
 # HTTPS in production (docs/deploy.md, "Production settings"): behind the proxy, trust its
 # X-Forwarded-Proto only when told to, redirect plain HTTP, and tell browsers to stay on HTTPS.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", False):

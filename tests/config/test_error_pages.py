@@ -35,3 +35,17 @@ def test_server_error_is_bilingual_without_a_request_context():
     page = response.content.decode()
     assert response.status_code == 500
     assert '<html lang="zh-CN">' in page and "服务器出错了" in page and "Server error" in page
+
+
+def test_a_form_post_without_its_token_gets_the_bilingual_expired_page():
+    """A form sent from a stale page (no CSRF token) is refused with the site's own page, not
+    Django's bare English one, and nothing is done."""
+    from campaigns.models import User
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/register/", {"phone": "13900000123", "password1": "x", "password2": "x"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "页面已过期" in page and "This page expired" in page and 'id="elder-switch"' in page
+    assert "CSRF" not in page  # the reason is logged, not shown
+    assert not User.objects.filter(phone="13900000123").exists()
