@@ -37,6 +37,7 @@ from bench.common import bench_environment, closed_loop, drop_postgres, free_por
 PG_DB = "shuxiang_bench_wechat"
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 TOKEN = "benchtoken"
+RUN_START = int(time.time())
 
 SEED = r"""
 import json
@@ -109,7 +110,10 @@ def deliveries(openids: list[str], count: int, serial: int) -> list[tuple[str, b
         n = serial + i
         kind = KINDS[n % len(KINDS)]
         openid = openids[n % len(openids)] if kind != "subscribe" else f"oBenchNew{n:019d}"
-        created = now - n // len(openids)  # a follower's events in one run have distinct CreateTimes
+        # A follower's events in one run have distinct CreateTimes (WeChat de-duplicates events by
+        # sender + CreateTime): counted back from the run's start, not from `now`, which moves while
+        # the run goes on — two clicks of one follower a second apart would otherwise share a time.
+        created = RUN_START - n // len(openids)
         head = (f"<xml><ToUserName><![CDATA[gh_0123456789ab]]></ToUserName><FromUserName><![CDATA[{openid}]]>"
                 f"</FromUserName><CreateTime>{created}</CreateTime>")
         msg_id = 24300000000000000 + n
