@@ -265,8 +265,8 @@ MEDIA_URL = "/media-private/"  # never served directly: children's media go thro
 # (submissions/workdirs.py).
 PROCESSING_DIR = Path(os.environ.get("PROCESSING_DIR", str(BASE_DIR / "var" / "processing")))
 # Uploads larger than FILE_UPLOAD_MAX_MEMORY_SIZE (a child's recording, a photo) are spooled to disk
-# while the request is read: into the same managed place, not the system temp folder.
-FILE_UPLOAD_TEMP_DIR = str(PROCESSING_DIR / "uploads")
+# while the request is read: into a folder of the project's, not the system temp folder.
+FILE_UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR", str(BASE_DIR / "var" / "uploads"))
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
 # How a checked media file is delivered (submissions/serving.py): nginx's X-Accel-Redirect to this
 # internal location, or a redirect to a presigned S3 URL; by default Django streams it.

@@ -161,7 +161,7 @@ def test_a_killed_worker_not_yet_reaped_counts_as_gone():
 
 def test_large_uploads_spool_into_the_processing_directory(settings, rf):
     """A recording bigger than the in-memory limit is written to disk while the request is read: into
-    PROCESSING_DIR/uploads, never the system temp folder."""
+    UPLOAD_TEMP_DIR (var/uploads), never the system temp folder."""
     from pathlib import Path
 
     from django.core.files.uploadhandler import TemporaryFileUploadHandler
@@ -171,8 +171,8 @@ def test_large_uploads_spool_into_the_processing_directory(settings, rf):
     handler.receive_data_chunk(b"\0" * 1024, 0)
     spooled = Path(handler.file_complete(1024).temporary_file_path())
     try:
-        from config import settings as configured  # the module (this file's fixture moves PROCESSING_DIR)
-
-        assert spooled.parent == Path(configured.PROCESSING_DIR) / "uploads"
+        assert spooled.parent == Path(settings.FILE_UPLOAD_TEMP_DIR)
+        if not os.environ.get("UPLOAD_TEMP_DIR"):
+            assert spooled.parent == Path(settings.BASE_DIR) / "var" / "uploads"  # the project's, not /tmp
     finally:
         handler.file.close()

@@ -158,9 +158,10 @@ def stop_all(procs: dict[str, subprocess.Popen]) -> None:
     for p in procs.values():
         if p.poll() is None:
             p.terminate()  # the leader stops its own workers (gunicorn's master, qcluster's sentinel)
+    deadline = time.monotonic() + 15  # one grace period for all of them, not 15 s each in turn
     for p in procs.values():
         try:
-            p.wait(timeout=15)
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             _killpg(p.pid, signal.SIGKILL)
             p.wait()
