@@ -53,9 +53,12 @@ def test_a_signal_to_the_process_group_stops_every_child_and_busy_ports_move(tmp
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=settings.BASE_DIR, env=env, check=True)
     out, err = open(tmp_path / "out.log", "w+"), open(tmp_path / "err.log", "w+")
     # Its own process group, as `make run` in a terminal: the signal goes to the whole group.
+    # Started as a script's background job is: with SIGINT ignored, which Python keeps (runall must
+    # install its own handler, or Ctrl-C would never stop it).
     runall = subprocess.Popen([sys.executable, "manage.py", "runall", "--port", str(web),
                                "--ws-port", str(free_port())], cwd=settings.BASE_DIR, env=env,
-                              stdout=out, stderr=err, start_new_session=True)
+                              stdout=out, stderr=err, start_new_session=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     groups: list[int] = []
     try:
         deadline = time.monotonic() + 90

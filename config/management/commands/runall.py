@@ -72,6 +72,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, ws_port, **options):
         # Installed first: a Ctrl-C or SIGTERM while starting must stop what has started, quietly.
+        # SIGINT too: a process started in the background by a script (or by a test runner) inherits
+        # SIGINT ignored, and Python keeps it so — then Ctrl-C to the group would never stop us.
+        signal.signal(signal.SIGINT, _interrupt)
         signal.signal(signal.SIGTERM, _interrupt)
         signal.signal(signal.SIGHUP, _interrupt)
         procs: dict[str, subprocess.Popen] = {}
