@@ -28,6 +28,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from campaigns.models import Library
+
 VERSION_KEY = "campaigns:public-pages:version"
 MAX_SECONDS = 300  # a fragment is rebuilt at least this often, whatever happens
 COUNT_SECONDS = 10
@@ -43,13 +45,14 @@ def pages_changed(**_ignored) -> None:
     transaction.on_commit(_new_version)
 
 
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = secrets.token_hex(8)
-        cache.add(VERSION_KEY, version, None)
-        version = cache.get(VERSION_KEY, version)
-    return version
+def version() -> str:
+    """The public pages' current version token (a fragment's key names it)."""
+    token = cache.get(VERSION_KEY)
+    if token is None:
+        token = secrets.token_hex(8)
+        cache.add(VERSION_KEY, token, None)  # another process may have set one first: use theirs
+        token = cache.get(VERSION_KEY, token)
+    return token
 
 
 def seconds_until(moments: Iterable[datetime | None], now: datetime | None = None) -> int:
@@ -64,7 +67,7 @@ def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]
     COUNT_SECONDS (see the module's docstring), computed by `computes[name]` when missing."""
     keys = {name: "campaigns:count:" + name for name in computes}
     found = cache.get_many([VERSION_KEY, *keys.values()])
-    version = found.get(VERSION_KEY) or _version()
+    token = found.get(VERSION_KEY) or version()
     values, missing = {}, {}
     for name, compute in computes.items():
         values[name] = found.get(keys[name])
@@ -72,7 +75,7 @@ def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]
             values[name] = missing[keys[name]] = compute()
     if missing:
         cache.set_many(missing, COUNT_SECONDS)
-    return version, values
+    return token, values
 
 
 def fragment(version: str, parts: tuple, build: Callable[[], tuple[dict, int]]) -> dict:
@@ -101,8 +104,6 @@ def branch_participants_key(campaign_id: int, library_id: int) -> str:
 
 def forget_branch_participants(campaign_id: int, library) -> None:
     """A registration at `library` changes the counts of its branch page and every ancestor's."""
-    from campaigns.models import Library
-
     codes = [code for code in library.path.split("/") if code]
     ids = Library.objects.filter(code__in=codes).values_list("pk", flat=True)
     cache.delete_many(["campaigns:count:" + branch_participants_key(campaign_id, pk) for pk in ids])

@@ -39,8 +39,7 @@ def home_page() -> dict:
         html = render_to_string("campaigns/_home_campaigns.html", {"campaigns": campaigns})
         return {"campaigns": mark_safe(html)}, page_cache.seconds_until(moments, now)  # noqa: S308 (our template)
 
-    version, _ = page_cache.counts({})
-    return page_cache.fragment(version, ("home", get_language()), build)
+    return page_cache.fragment(page_cache.version(), ("home", get_language()), build)
 
 
 def campaign_page(campaign: Campaign, province: str = "") -> tuple[dict, int]:

@@ -56,8 +56,13 @@ def _campaign(slug: str) -> Campaign:
                              slug=slug)
 
 
+def _campaign_row(slug: str) -> Campaign:
+    """The campaign alone: the cached page fragments hold its stages, events and libraries."""
+    return get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
+
+
 def campaign_page(request, slug: str):
-    campaign = get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
+    campaign = _campaign_row(slug)
     page, participants = public_pages.campaign_page(campaign, request.GET.get("province", ""))
     return render(request, "campaigns/campaign.html", {
         "campaign": campaign,
@@ -69,7 +74,7 @@ def campaign_page(request, slug: str):
 
 
 def branch_page(request, slug: str, code: str):
-    campaign = get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
+    campaign = _campaign_row(slug)
     branch = selectors.branch_of(campaign, code)
     if branch is None:
         raise Http404("no such branch")
