@@ -12,8 +12,10 @@ Freshness, without a timer that guesses:
   renamed) replace the one public-pages version token, at once and again when the transaction
   commits, so no request can cache the old state under the new token. Organizers' edits are rare
   next to page views, so one token for all pages costs nothing.
-- What changes with the clock (a stage or an event opening or closing) limits each fragment's
-  lifetime to the next such moment (`seconds_until`), so "进行中" appears on time.
+- What changes with the clock (a stage or an event opening or closing) ends each fragment's life
+  at the next such moment: the fragment carries that moment and a read after it rebuilds, so
+  "进行中" appears on time even when rendering took a while (the cache's own expiry, rounded up
+  to whole seconds, only frees the memory).
 - Participant counts, which change with every registration, entry and finished quiz, are cached
   apart for COUNT_SECONDS; a registration forgets its campaign's count when it commits, and the
   page's live counter (socket) sends the exact figure anyway.
@@ -55,6 +57,11 @@ def version() -> str:
     return token
 
 
+def next_moment(moments: Iterable[datetime | None], now: datetime) -> datetime | None:
+    """The first of `moments` still ahead of `now`, if any."""
+    return min((m for m in moments if m is not None and m > now), default=None)
+
+
 def seconds_until(moments: Iterable[datetime | None], now: datetime | None = None) -> int:
     """Seconds until the first of `moments` still ahead (at least 1), at most MAX_SECONDS."""
     now = now or timezone.now()
@@ -78,14 +85,15 @@ def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]
     return token, values
 
 
-def fragment(version: str, parts: tuple, build: Callable[[], tuple[dict, int]]) -> dict:
+def fragment(version: str, parts: tuple, build: Callable[[], tuple[dict, datetime | None]]) -> dict:
     """The cached dict for `parts` (a key naming the page and what it varies by) under the pages'
-    `version`, else `build()`'s (value, seconds it stays true), stored for that long."""
+    `version`, else `build()`'s (value, the moment it stops being true or None), kept until then."""
     key = "campaigns:fragment:" + ":".join(str(p) for p in (version, *parts))
-    value = cache.get(key)
-    if value is None:
-        value, seconds = build()
-        cache.set(key, value, seconds)
+    cached = cache.get(key)
+    if cached is not None and (cached["until"] is None or timezone.now() < cached["until"]):
+        return cached["value"]
+    value, until = build()
+    cache.set(key, {"value": value, "until": until}, seconds_until([until]))
     return value
 
 

@@ -37,7 +37,7 @@ def home_page() -> dict:
                      for c in selectors.campaigns_public(now)]
         moments = [m for row in campaigns for s in row["campaign"].stages.all() for m in (s.starts_at, s.ends_at)]
         html = render_to_string("campaigns/_home_campaigns.html", {"campaigns": campaigns})
-        return {"campaigns": mark_safe(html)}, page_cache.seconds_until(moments, now)  # noqa: S308 (our template)
+        return {"campaigns": mark_safe(html)}, page_cache.next_moment(moments, now)  # noqa: S308 (our template)
 
     return page_cache.fragment(page_cache.version(), ("home", get_language()), build)
 
@@ -65,7 +65,7 @@ def campaign_page(campaign: Campaign, province: str = "") -> tuple[dict, int]:
         }
         page = {"intro": mark_safe(render_to_string("campaigns/_campaign_intro.html", context)),  # noqa: S308
                 "body": mark_safe(render_to_string("campaigns/_campaign_body.html", context))}  # noqa: S308
-        return page, page_cache.seconds_until(_moments(stages, events), now)
+        return page, page_cache.next_moment(_moments(stages, events), now)
 
     key = page_cache.participants_key(campaign.pk)
     version, counts = page_cache.counts({key: lambda: selectors.campaign_participant_count(campaign.pk)})
@@ -86,7 +86,7 @@ def branch_page(campaign: Campaign, branch: CampaignLibrary, join_url: str) -> t
         }
         page = {name: mark_safe(render_to_string(f"campaigns/_branch_{name}.html", context))  # noqa: S308
                 for name in ("intro", "qr", "body")}
-        return page, page_cache.seconds_until(_moments(_stage_rows(campaign, now), events), now)
+        return page, page_cache.next_moment(_moments(_stage_rows(campaign, now), events), now)
 
     everyone = page_cache.participants_key(campaign.pk)
     here = page_cache.branch_participants_key(campaign.pk, branch.library_id)

@@ -92,3 +92,22 @@ def test_a_fragment_lives_until_the_next_moment_it_changes():
     assert page_cache.seconds_until([], now) == page_cache.MAX_SECONDS
     assert page_cache.seconds_until([now + timedelta(milliseconds=10)], now) == 1
     assert page_cache.seconds_until([now + timedelta(seconds=1.5)], now) == 2  # rounded up, never early
+    assert page_cache.next_moment([now - timedelta(days=1), None, now + timedelta(seconds=9), now + timedelta(seconds=3)], now) == now + timedelta(seconds=3)
+    assert page_cache.next_moment([now - timedelta(days=1)], now) is None
+
+
+@pytest.mark.django_db
+def test_a_fragment_is_rebuilt_after_its_moment_though_the_cache_still_holds_it():
+    """The cache keeps a key for whole seconds, counted from when it was stored; a fragment that
+    took long to render must still not outlive the moment it stops being true."""
+    builds = []
+
+    def build():
+        builds.append(1)
+        return {"n": len(builds)}, timezone.now() + timedelta(milliseconds=100)
+
+    parts = ("test-rebuild", time.time_ns())
+    assert page_cache.fragment("v", parts, build) == {"n": 1}
+    assert page_cache.fragment("v", parts, build) == {"n": 1}  # still true: served from the cache
+    time.sleep(0.15)
+    assert page_cache.fragment("v", parts, build) == {"n": 2}
