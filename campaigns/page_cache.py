@@ -11,7 +11,9 @@ Freshness, without a timer that guesses:
 - Structural changes (a campaign, its stages, age groups, taking-part libraries, events, a library
   renamed) replace the one public-pages version token, at once and again when the transaction
   commits, so no request can cache the old state under the new token. Organizers' edits are rare
-  next to page views, so one token for all pages costs nothing.
+  next to page views, so one token for all pages costs nothing. The rows a page is about (the
+  campaign, the branch) are cached under the same token (`current`), so a warm page reads the
+  cache twice and builds no model instance.
 - What changes with the clock (a stage or an event opening or closing) ends each fragment's life
   at the next such moment: the fragment carries that moment and a read after it rebuilds, so
   "进行中" appears on time even when rendering took a while (the cache's own expiry, rounded up
@@ -25,6 +27,7 @@ import math
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -69,32 +72,53 @@ def seconds_until(moments: Iterable[datetime | None], now: datetime | None = Non
     return math.ceil(max(1, min([MAX_SECONDS, *ahead])))  # never expires before the moment
 
 
-def counts(computes: dict[str, Callable[[], int]]) -> tuple[str, dict[str, int]]:
-    """(the pages' version, {name: value}) in one cache read when warm: each count is cached for
-    COUNT_SECONDS (see the module's docstring), computed by `computes[name]` when missing."""
-    keys = {name: "campaigns:count:" + name for name in computes}
-    found = cache.get_many([VERSION_KEY, *keys.values()])
+def current(name: str, load: Callable[[], Any]) -> tuple[str, Any]:
+    """(the pages' version, the value named `name` under it) in one cache read when warm, else
+    `load()`'s, kept until the version changes (not kept when None: a missing page stays a 404).
+    For the rows a page is about (the campaign, the branch), which the version already follows."""
+    key = "campaigns:row:" + name
+    found = cache.get_many([VERSION_KEY, key])
     token = found.get(VERSION_KEY) or version()
-    values, missing = {}, {}
+    entry = found.get(key)
+    if entry is not None and entry["version"] == token:
+        return token, entry["value"]
+    value = load()
+    if value is not None:
+        cache.set(key, {"version": token, "value": value}, MAX_SECONDS)
+    return token, value
+
+
+def page(version: str, parts: tuple | None, build: Callable[[], tuple[dict, datetime | None]],
+         computes: dict[str, Callable[[], int]]) -> tuple[dict, dict[str, int]]:
+    """(fragment, {name: count}) in one cache read when warm.
+
+    The fragment is the cached dict for `parts` (a key naming the page and what it varies by) under
+    the pages' `version`, else `build()`'s (value, the moment it stops being true or None), kept
+    until then; with `parts` None it is built for this request only. Each count is cached for
+    COUNT_SECONDS (see the module's docstring), computed by `computes[name]` when missing."""
+    key = "campaigns:fragment:" + ":".join(str(p) for p in (version, *parts)) if parts is not None else None
+    count_keys = {name: "campaigns:count:" + name for name in computes}
+    found = cache.get_many([k for k in (key, *count_keys.values()) if k])
+    cached = found.get(key) if key else None
+    if cached is not None and (cached["until"] is None or timezone.now() < cached["until"]):
+        value = cached["value"]
+    else:
+        value, until = build()
+        if key:
+            cache.set(key, {"value": value, "until": until}, seconds_until([until]))
+    counts, missing = {}, {}
     for name, compute in computes.items():
-        values[name] = found.get(keys[name])
-        if values[name] is None:
-            values[name] = missing[keys[name]] = compute()
+        counts[name] = found.get(count_keys[name])
+        if counts[name] is None:
+            counts[name] = missing[count_keys[name]] = compute()
     if missing:
         cache.set_many(missing, COUNT_SECONDS)
-    return token, values
+    return value, counts
 
 
 def fragment(version: str, parts: tuple, build: Callable[[], tuple[dict, datetime | None]]) -> dict:
-    """The cached dict for `parts` (a key naming the page and what it varies by) under the pages'
-    `version`, else `build()`'s (value, the moment it stops being true or None), kept until then."""
-    key = "campaigns:fragment:" + ":".join(str(p) for p in (version, *parts))
-    cached = cache.get(key)
-    if cached is not None and (cached["until"] is None or timezone.now() < cached["until"]):
-        return cached["value"]
-    value, until = build()
-    cache.set(key, {"value": value, "until": until}, seconds_until([until]))
-    return value
+    """The cached fragment alone (see `page`)."""
+    return page(version, parts, build, {})[0]
 
 
 def participants_key(campaign_id: int) -> str:

@@ -42,7 +42,23 @@ def home_page() -> dict:
     return page_cache.fragment(page_cache.version(), ("home", get_language()), build)
 
 
-def campaign_page(campaign: Campaign, province: str = "") -> tuple[dict, int]:
+def campaign_row(slug: str) -> tuple[str, Campaign | None]:
+    """(the pages' version, the campaign with its lead library, or None), cached under the version."""
+    return page_cache.current(f"campaign:{slug}", lambda: Campaign.objects.select_related("lead_library").filter(slug=slug).first())
+
+
+def branch_row(slug: str, code: str) -> tuple[str, tuple[Campaign, CampaignLibrary] | None]:
+    """(the pages' version, (campaign, branch) or None), cached under the version."""
+
+    def load():
+        campaign = Campaign.objects.select_related("lead_library").filter(slug=slug).first()
+        branch = selectors.branch_of(campaign, code) if campaign else None
+        return (campaign, branch) if branch else None
+
+    return page_cache.current(f"branch:{slug}:{code}", load)
+
+
+def campaign_page(version: str, campaign: Campaign, province: str = "") -> tuple[dict, int]:
     """(fragment, participants). The fragment's intro is the title, lead library and libraries taking
     part; its body the schedule, events, rules and the library finder. A chosen province's list is
     rendered for that request only (the parameter is the visitor's: not a cache key)."""
@@ -68,12 +84,13 @@ def campaign_page(campaign: Campaign, province: str = "") -> tuple[dict, int]:
         return page, page_cache.next_moment(_moments(stages, events), now)
 
     key = page_cache.participants_key(campaign.pk)
-    version, counts = page_cache.counts({key: lambda: selectors.campaign_participant_count(campaign.pk)})
-    page = build()[0] if province else page_cache.fragment(version, ("campaign", campaign.pk, get_language()), build)
+    computes = {key: lambda: selectors.campaign_participant_count(campaign.pk)}
+    parts = None if province else ("campaign", campaign.pk, get_language())  # a province: the visitor's own list
+    page, counts = page_cache.page(version, parts, build, computes)
     return page, counts[key]
 
 
-def branch_page(campaign: Campaign, branch: CampaignLibrary, join_url: str) -> tuple[dict, int, int]:
+def branch_page(version: str, campaign: Campaign, branch: CampaignLibrary, join_url: str) -> tuple[dict, int, int]:
     """(fragment, participants, the branch subtree's registrations)."""
 
     def build():
@@ -90,9 +107,8 @@ def branch_page(campaign: Campaign, branch: CampaignLibrary, join_url: str) -> t
 
     everyone = page_cache.participants_key(campaign.pk)
     here = page_cache.branch_participants_key(campaign.pk, branch.library_id)
-    version, counts = page_cache.counts({
+    page, counts = page_cache.page(version, ("branch", campaign.pk, branch.library_id, get_language(), join_url), build, {
         everyone: lambda: selectors.campaign_participant_count(campaign.pk),
         here: lambda: Registration.objects.filter(campaign=campaign, library__path__startswith=branch.library.path).count(),
     })
-    page = page_cache.fragment(version, ("branch", campaign.pk, branch.library_id, get_language(), join_url), build)
     return page, counts[everyone], counts[here]

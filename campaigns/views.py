@@ -56,14 +56,11 @@ def _campaign(slug: str) -> Campaign:
                              slug=slug)
 
 
-def _campaign_row(slug: str) -> Campaign:
-    """The campaign alone: the cached page fragments hold its stages, events and libraries."""
-    return get_object_or_404(Campaign.objects.select_related("lead_library"), slug=slug)
-
-
 def campaign_page(request, slug: str):
-    campaign = _campaign_row(slug)
-    page, participants = public_pages.campaign_page(campaign, request.GET.get("province", ""))
+    version, campaign = public_pages.campaign_row(slug)
+    if campaign is None:
+        raise Http404("no such campaign")
+    page, participants = public_pages.campaign_page(version, campaign, request.GET.get("province", ""))
     return render(request, "campaigns/campaign.html", {
         "campaign": campaign,
         "page": page,
@@ -74,12 +71,12 @@ def campaign_page(request, slug: str):
 
 
 def branch_page(request, slug: str, code: str):
-    campaign = _campaign_row(slug)
-    branch = selectors.branch_of(campaign, code)
-    if branch is None:
+    version, rows = public_pages.branch_row(slug, code)
+    if rows is None:
         raise Http404("no such branch")
+    campaign, branch = rows
     join_url = request.build_absolute_uri(reverse("campaign_join", args=[campaign.slug, branch.join_code]))
-    page, participants, branch_participants = public_pages.branch_page(campaign, branch, join_url)
+    page, participants, branch_participants = public_pages.branch_page(version, campaign, branch, join_url)
     return render(request, "campaigns/branch.html", {
         "campaign": campaign,
         "library": branch.library,
