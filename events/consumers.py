@@ -4,7 +4,6 @@ the database through selectors and services; the channel layer only carries noti
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from urllib.parse import parse_qs
@@ -14,7 +13,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from config.errors import UserFacingError
-from config.live import layer_is_local, poll_seconds
+from config.live import layer_is_local, poll_seconds, stop_poller
 from events import live
 from events.broadcast import board_text, leaderboard_group
 from events.models import Event, LiveSession
@@ -179,11 +178,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(await self._state())
 
     async def disconnect(self, code):
-        poller = getattr(self, "poller", None)
-        if poller is not None:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+        await stop_poller(getattr(self, "poller", None))
         if hasattr(self, "session_id"):
             await self.channel_layer.group_discard(live.live_group(self.code), self.channel_name)
 

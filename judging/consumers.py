@@ -3,12 +3,11 @@ change notice (never only pushed), so a reconnecting page is always right. Score
 with the in-memory channel layer their notices cannot reach this process, so it re-reads (config/live.py)."""
 
 import asyncio
-import contextlib
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from config.live import layer_is_local, poll_seconds
+from config.live import layer_is_local, poll_seconds, stop_poller
 from judging.models import Round
 from judging.selectors import is_chief, round_progress
 
@@ -43,11 +42,7 @@ class ProgressConsumer(AsyncJsonWebsocketConsumer):
                 await self._send(state)
 
     async def disconnect(self, code):
-        poller = getattr(self, "poller", None)
-        if poller is not None:
-            poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await poller
+        await stop_poller(getattr(self, "poller", None))
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

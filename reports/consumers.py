@@ -3,7 +3,6 @@ pushed, so it works with the in-memory channel layer (the worker's writes reach 
 the database) and after any reconnect."""
 
 import asyncio
-import contextlib
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -11,6 +10,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
+from config.live import stop_poller
 from reports.selectors.figures import live_counters
 from reports.selectors.scope import report_scope
 
@@ -59,8 +59,4 @@ class ReportCountersConsumer(AsyncJsonWebsocketConsumer):
             await self.send_counters(fresh=True)
 
     async def disconnect(self, code):
-        loop = getattr(self, "loop", None)
-        if loop is not None:
-            loop.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await loop
+        await stop_poller(getattr(self, "loop", None))
