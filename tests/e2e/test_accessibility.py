@@ -1,7 +1,7 @@
 """Browser: zero accessibility violations. axe-core (tests/e2e/vendor, WCAG 2.1 A and AA) runs on every page
 the public, a family, judges and organizers (national and provincial) reach in the `make run` demo, at the
 375×812 phone viewport, in each display mode — normal, 大字模式 (large text) and 长辈模式 (elder mode) —
-and any violation fails, listed with its page, mode, rule, impact and elements.
+and in English (the language switch's cookie), and any violation fails, listed with its page, mode, rule, impact and elements.
 
 Nothing is missed quietly: every URL pattern of the project's URLconfs is either crawled here (and
 answered 200 to the role that visits it) or listed in NOT_CRAWLED with the reason, and every link found
@@ -27,13 +27,16 @@ AXE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(enco
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 VIEWPORT = {"width": 375, "height": 812}
 # How each display mode is switched on: the cookies set by /prefs/large-text/ and /prefs/elder/
-# (config/context_processors.py puts them on <html> as the classes large-text and elder).
+# (config/context_processors.py puts them on <html> as the classes large-text and elder), and the
+# English pages by the language switch's cookie (config/locale.py).
 MODES = {
-    "normal": {"large_text": "0", "elder_mode": "0"},
-    "large-text": {"large_text": "1", "elder_mode": "0"},
-    "elder": {"large_text": "0", "elder_mode": "1"},
+    "normal": {"large_text": "0", "elder_mode": "0", "django_language": "zh-hans"},
+    "large-text": {"large_text": "1", "elder_mode": "0", "django_language": "zh-hans"},
+    "elder": {"large_text": "0", "elder_mode": "1", "django_language": "zh-hans"},
+    "english": {"large_text": "0", "elder_mode": "0", "django_language": "en"},
 }
-HTML_CLASS = {"normal": "", "large-text": "large-text", "elder": "elder"}
+HTML_CLASS = {"normal": "", "large-text": "large-text", "elder": "elder", "english": ""}
+HTML_LANG = {"english": "en"}  # the others: zh-CN
 
 # URL patterns (by name) not crawled, and why. Everything else in the URLconfs must be crawled.
 NOT_CRAWLED = {
@@ -337,6 +340,8 @@ class Crawl:
         action = item if isinstance(item, Action) else None
         path, status = (item, 200) if isinstance(item, str) else (item.path, 200) if action else item
         for mode, cookies in MODES.items():
+            if action and mode == "english":
+                continue  # the actions find their buttons by their Chinese text; the page itself is crawled in English
             context.add_cookies([{"name": k, "value": v, "url": self.server.url} for k, v in cookies.items()])
             response = page.goto(self.server.url + path, wait_until="load")
             landed = urlsplit(page.url).path
@@ -346,6 +351,8 @@ class Crawl:
                 return
             if page.evaluate("document.documentElement.className").split() != HTML_CLASS[mode].split():
                 self.problems.append(f"{role} {path} [{mode}]: the page is not in {mode} mode")
+            if page.evaluate("document.documentElement.lang") != HTML_LANG.get(mode, "zh-CN"):
+                self.problems.append(f"{role} {path} [{mode}]: <html lang> is not {HTML_LANG.get(mode, 'zh-CN')}")
             where = path
             if action:
                 action.act(page)
