@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.conftest import wait_js
+
 pytestmark = pytest.mark.e2e
 
 AXE = (Path(__file__).resolve().parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
@@ -127,6 +129,15 @@ finished = QuizAttempt.objects.filter(event=quiz_event, child=ming, status="fini
 host = User.objects.get(username="org-nlc")
 session = live.live_open(event=quiz_event, host=host)
 player = live.live_join(code=session.code, nickname="小明")
+# Two more rooms, past their waiting state: one with a question open, one with its answer revealed.
+asking = live.live_open(event=quiz_event, host=host, seconds=600)
+asking_player = live.live_join(code=asking.code, nickname="小红")
+live.live_advance(session=asking, user=host)
+shown = live.live_open(event=quiz_event, host=host, seconds=600)
+shown_player = live.live_join(code=shown.code, nickname="小刚")
+shown = live.live_advance(session=shown, user=host)
+live.live_answer(player=shown_player, index=0, choice="A")
+live.live_reveal(session=shown, user=host)
 follower = Follower.objects.get(user=guardian)
 poem = events["recitation"].poems.first()
 voice = VoiceMessage.objects.create(follower=follower, media_id="a11y-demo", event_id=events["recitation"].pk,
@@ -143,7 +154,8 @@ print(json.dumps({
     "children": [ming.pk, hong.pk],
     "events": {e.slug: e.pk for e in events.values()},
     "attempts": [scored.token, practice.token], "finished": finished.token,
-    "live": [session.code, player.token], "voice": voice.pk, "branch": branch.library.code,
+    "live": [session.code, player.token], "live_question": [asking.code, asking_player.token],
+    "live_reveal": [shown.code, shown_player.token], "voice": voice.pk, "branch": branch.library.code,
     "join": branch.join_code, "entries": sorted(Entry.objects.filter(child__guardian=guardian).values_list("pk", flat=True)),
     "gallery_entry": Entry.objects.filter(status="ready").exclude(child__guardian=guardian).first().pk,
     "survey": Survey.objects.first().pk, "checkin": CheckinSession.objects.first().pk,
@@ -190,6 +202,18 @@ def _answer(page) -> None:
     _submit(page, "提交答案")
 
 
+def _live_question(page) -> None:
+    """The room's state arrives over the socket (events/static/events/live.js): wait until it is drawn."""
+    wait_js(page, "document.getElementById('live-stem').textContent.length > 0"
+                  " && document.querySelectorAll('#live-options li').length > 0")
+
+
+def _live_revealed(page) -> None:
+    _live_question(page)
+    wait_js(page, "document.getElementById('live-explanation').textContent.length > 0"
+                  " || document.querySelectorAll('#live-board li').length > 0")
+
+
 def role_pages(d: dict) -> dict[str, list[str]]:
     """Each role's pages in the demo (d: ids from SEED). Every page must answer 200 (or the status given) to that role."""
     ev = d["events"]
@@ -205,6 +229,8 @@ def role_pages(d: dict) -> dict[str, list[str]]:
         f"/events/live/{d['live'][0]}/play/{d['live'][1]}/",
         *gallery, "/judging/verify/", ("/wechat/login/expired-link/", 403),  # the expired link's message page
         f"/events/quiz/{quiz}/practice/", (f"/events/quiz/{ev['recitation']}/", 404),  # not a quiz: the 404 page
+        Action(f"/events/live/{d['live_question'][0]}/play/{d['live_question'][1]}/", "a question open", _live_question),
+        Action(f"/events/live/{d['live_reveal'][0]}/play/{d['live_reveal'][1]}/", "its answer revealed", _live_revealed),
         Action("/accounts/login/", "wrong password", _wrong_login),
         Action("/accounts/register/", "empty form", lambda page: _submit(page, "注册")),
     ]
@@ -228,6 +254,8 @@ def role_pages(d: dict) -> dict[str, list[str]]:
         "/builder/", "/builder/upload/", f"/judging/c/{camp}/", f"/judging/c/{tong}/", f"/judging/c/{tong}/judges/import/",
         f"/judging/rounds/{d['rubric']}/", f"/judging/rounds/{d['comparative']}/", "/entries/moderation/",
         "/entries/poems/", f"/reading/c/{camp}/report/", f"/events/live/{d['live'][0]}/host/",
+        Action(f"/events/live/{d['live_question'][0]}/host/", "a question open", _live_question),
+        Action(f"/events/live/{d['live_reveal'][0]}/host/", "its answer revealed", _live_revealed),
         f"/events/quiz/{quiz}/", f"/builder/c/{camp}/",
         # every builder step, on the complete campaign; its events: a quiz, a recitation, reading check-in
         *(f"/builder/c/{camp}/{step}/" for step in STEP_KEYS[1:]), *(f"/builder/c/{camp}/events/{i}/" for i in (0, 1, 6)),
