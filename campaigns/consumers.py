@@ -9,12 +9,12 @@ The relay is one query per campaign per process per interval, not per socket."""
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from campaigns.live import participants_group, participants_message
 from campaigns.models import Campaign
+from config.live import JsonSocket
 
 
 def poll_seconds() -> float:
@@ -57,7 +57,7 @@ class _Relay:
                 await layer.group_send(participants_group(campaign_id), message)
 
 
-class ParticipantsConsumer(AsyncJsonWebsocketConsumer):
+class ParticipantsConsumer(JsonSocket):
     """ws/c/<slug>/participants/ — sends {"participants": n} on connect and after every change."""
 
     campaign_id = None

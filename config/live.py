@@ -7,7 +7,10 @@ worker re-reads its state from the database every LIVE_POLL_SECONDS while a sock
 query per watched object per interval, not per message), and sends it when it changed."""
 
 import asyncio
+import json
+import math
 
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
@@ -27,3 +30,39 @@ async def stop_poller(task: asyncio.Task | None) -> None:
     if task is not None:
         task.cancel()
         await asyncio.wait([task])
+
+
+BAD_MESSAGE = {"type": "error", "code": "bad_message", "message_zh": "消息格式有误：请发送一个 JSON 对象",
+               "message_en": "Malformed message: send one JSON object"}
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise ValueError("not a finite number")
+    return number
+
+
+def _refuse(name: str):  # NaN, Infinity, -Infinity: not JSON, though Python's parser takes them
+    raise ValueError(f"{name} is not JSON")
+
+
+class JsonSocket(AsyncJsonWebsocketConsumer):
+    """The project's JSON WebSocket. A frame that is not one JSON object (binary, not JSON, a list, a
+    bare number, NaN, a number past float's range or of thousands of digits) is answered with a
+    bilingual error and the socket stays open; channels' own consumer raised, closing it with 1011
+    and logging a server error."""
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        return json.loads(text_data, parse_float=_finite, parse_constant=_refuse)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        try:
+            content = await self.decode_json(text_data) if text_data else None
+        except ValueError:  # JSONDecodeError, a refused number, int() past its digit limit
+            content = None
+        if not isinstance(content, dict):
+            await self.send_json(BAD_MESSAGE)
+            return
+        await self.receive_json(content, **kwargs)

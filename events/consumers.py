@@ -9,11 +9,10 @@ import time
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 
 from config.errors import UserFacingError
-from config.live import layer_is_local, poll_seconds, stop_poller
+from config.live import JsonSocket, layer_is_local, poll_seconds, stop_poller
 from events import live
 from events.broadcast import board_text, leaderboard_group
 from events.models import Event, LiveSession
@@ -108,7 +107,7 @@ def board_hub() -> BoardHub:
     return hub
 
 
-class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
+class LeaderboardConsumer(JsonSocket):
     """ws/events/quiz/<event_id>/board/: the board now (re-read on every connect), then each
     batched update relayed by this process's BoardHub."""
 
@@ -127,7 +126,7 @@ class LeaderboardConsumer(AsyncJsonWebsocketConsumer):
             await board_hub().leave(self.event_id, self)
 
 
-class LiveConsumer(AsyncJsonWebsocketConsumer):
+class LiveConsumer(JsonSocket):
     """ws/events/live/<code>/?player=<token>: host (logged-in host), player (token) or screen."""
 
     async def connect(self):

@@ -5,9 +5,8 @@ with the in-memory channel layer their notices cannot reach this process, so it 
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from config.live import layer_is_local, poll_seconds, stop_poller
+from config.live import JsonSocket, layer_is_local, poll_seconds, stop_poller
 from judging.models import Round
 from judging.selectors import is_chief, round_progress
 
@@ -20,7 +19,7 @@ def _load(user, round_id: int):
     return round_progress(round_)
 
 
-class ProgressConsumer(AsyncJsonWebsocketConsumer):
+class ProgressConsumer(JsonSocket):
     async def connect(self):
         self.round_id = int(self.scope["url_route"]["kwargs"]["round_id"])
         state = await _load(self.scope.get("user"), self.round_id)

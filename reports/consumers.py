@@ -6,11 +6,10 @@ import asyncio
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http import Http404
 
-from config.live import stop_poller
+from config.live import JsonSocket, stop_poller
 from reports.selectors.figures import live_counters
 from reports.selectors.scope import report_scope
 
@@ -19,7 +18,7 @@ def refresh_seconds() -> float:
     return float(getattr(settings, "REPORTS_LIVE_SECONDS", 10))
 
 
-class ReportCountersConsumer(AsyncJsonWebsocketConsumer):
+class ReportCountersConsumer(JsonSocket):
     async def connect(self):
         user = self.scope.get("user")
         slug = self.scope["url_route"]["kwargs"]["slug"]

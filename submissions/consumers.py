@@ -8,8 +8,8 @@ when a shared channel layer (Redis) carries them."""
 import asyncio
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from config.live import JsonSocket
 from submissions import access, selectors
 from submissions.models import Entry
 
@@ -24,7 +24,7 @@ def _load_state(entry_id: int, user) -> dict | None:
     return selectors.entry_state(entry, viewer=user)
 
 
-class EntryProgressConsumer(AsyncJsonWebsocketConsumer):
+class EntryProgressConsumer(JsonSocket):
     async def connect(self):
         self.entry_id = int(self.scope["url_route"]["kwargs"]["entry_id"])
         self.user = self.scope.get("user")

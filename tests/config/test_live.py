@@ -43,3 +43,13 @@ async def test_stop_poller_stops_it_and_accepts_none():
     await stop_poller(task)
     assert task.cancelled()
     await stop_poller(None)
+
+
+def test_every_socket_route_is_a_json_socket():
+    """Every consumer behind /ws/ answers a malformed frame with an error (config/live.py JsonSocket)."""
+    from config.live import JsonSocket
+    from config.routing import websocket_urlpatterns
+
+    consumers = {pattern.callback.consumer_class for pattern in websocket_urlpatterns}
+    assert len(consumers) >= 5
+    assert all(issubclass(consumer, JsonSocket) for consumer in consumers), consumers

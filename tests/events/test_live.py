@@ -151,3 +151,32 @@ def test_live_join_rules_and_pages(client, quiz_event, organizer, tree, make_use
     assert "已被使用" in taken
     assert "房间号不存在" in client.post("/events/live/", {"code": "000000", "nickname": "x"}).content.decode()
     assert client.get(f"/events/live/{session.code}/host/").status_code == 302  # host page needs the host
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_hostile_frames_get_an_error_and_the_socket_stays_open(quiz_factory, organizer, tree):
+    """Not JSON, binary, not an object, NaN, numbers past float's range or of 5,000 digits, an index that
+    is no number: each is answered with a bilingual error, never a crashed consumer (1011)."""
+    event = await database_sync_to_async(quiz_factory)({"questions": 2, "draw": []})
+    host = await database_sync_to_async(organizer)(tree["C-HN-CS"])
+    session = await database_sync_to_async(live.live_open)(event=event, host=host, seconds=20)
+    player = await database_sync_to_async(live.live_join)(code=session.code, nickname="小明")
+    ws = await _socket(session.code, token=player.token)
+    await _until(ws)
+    frames = ["not json", "[1, 2]", "42", '"answer"', "null", '{"action": "answer", "index": NaN}',
+              '{"action": "answer", "index": 1e999, "choice": "A"}', '{"action": "answer", "index": -Infinity}',
+              '{"action": "answer", "index": ' + "9" * 5000 + ', "choice": "A"}',
+              '{"action": "answer", "index": "²", "choice": "A"}', '{"action": "answer", "index": {"a": 1}}',
+              '{"action": ["next"]}']
+    for frame in frames:
+        await ws.send_to(text_data=frame)
+        error = await _until(ws, "error")
+        assert error["message_zh"] and error["message_en"], frame
+    await ws.send_to(bytes_data=b"\x00\x01")
+    assert (await _until(ws, "error"))["code"] == "bad_message"
+    # Still open and answering.
+    await ws.send_json_to({"action": "state"})
+    assert (await _until(ws))["state"] == "lobby"
+    await ws.disconnect()
+    await close_db_connections()
