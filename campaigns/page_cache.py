@@ -23,6 +23,7 @@ Freshness, without a timer that guesses:
   page's live counter (socket) sends the exact figure anyway.
 """
 
+import hashlib
 import math
 import secrets
 from collections.abc import Callable, Iterable
@@ -72,11 +73,17 @@ def seconds_until(moments: Iterable[datetime | None], now: datetime | None = Non
     return math.ceil(max(1, min([MAX_SECONDS, *ahead])))  # never expires before the moment
 
 
+def _key(prefix: str, name: str) -> str:
+    """A cache key for `name`, which holds what the visitor typed (a slug, a library code): hashed, so
+    a 3,000-character or control-character URL makes neither an invalid key nor a log line."""
+    return prefix + hashlib.blake2b(name.encode(), digest_size=16).hexdigest()
+
+
 def current(name: str, load: Callable[[], Any]) -> tuple[str, Any]:
     """(the pages' version, the value named `name` under it) in one cache read when warm, else
     `load()`'s, kept until the version changes (not kept when None: a missing page stays a 404).
     For the rows a page is about (the campaign, the branch), which the version already follows."""
-    key = "campaigns:row:" + name
+    key = _key("campaigns:row:", name)
     found = cache.get_many([VERSION_KEY, key])
     token = found.get(VERSION_KEY) or version()
     entry = found.get(key)
@@ -96,7 +103,7 @@ def page(version: str, parts: tuple | None, build: Callable[[], tuple[dict, date
     the pages' `version`, else `build()`'s (value, the moment it stops being true or None), kept
     until then; with `parts` None it is built for this request only. Each count is cached for
     COUNT_SECONDS (see the module's docstring), computed by `computes[name]` when missing."""
-    key = "campaigns:fragment:" + ":".join(str(p) for p in (version, *parts)) if parts is not None else None
+    key = _key("campaigns:fragment:", ":".join(str(p) for p in (version, *parts))) if parts is not None else None
     count_keys = {name: "campaigns:count:" + name for name in computes}
     found = cache.get_many([k for k in (key, *count_keys.values()) if k])
     cached = found.get(key) if key else None

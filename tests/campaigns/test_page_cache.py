@@ -118,3 +118,19 @@ def test_a_fragment_is_rebuilt_after_its_moment_though_the_cache_still_holds_it(
     assert page_cache.fragment("v", parts, build) == {"n": 1}  # still true: served from the cache
     time.sleep(0.15)
     assert page_cache.fragment("v", parts, build) == {"n": 2}
+
+
+@pytest.mark.django_db
+def test_what_the_visitor_typed_makes_no_invalid_cache_key(client, campaign):
+    """Django warns (CacheKeyWarning) about keys over 250 characters or with control characters; a
+    visitor's URL must not produce one, whatever it holds."""
+    import warnings
+
+    from django.core.cache import CacheKeyWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CacheKeyWarning)
+        assert client.get("/c/tongyin-test/lib/" + "A" * 3000 + "/").status_code == 404
+        assert client.get("/c/tongyin-test/lib/%00%01/").status_code == 404
+        assert client.get("/c/" + "x" * 3000 + "/").status_code == 404
+        assert client.get("/c/tongyin-test/lib/C-HN-CS/").status_code == 200
