@@ -88,6 +88,7 @@ class CertificateOut(Schema):
     code: str
     child_name: str
     award: str
+    award_en: str = Field("", description="The award's English title, when the campaign gives one")
     campaign: str
     library: str
     issued_at: str
@@ -169,4 +170,4 @@ def verify_certificate(request, code: str):
     if cert is None:
         raise ApiError("certificate_unknown", "未找到该编号的有效证书", "no valid certificate has this code", status=404)
     return {"valid": True, "code": cert.code, "child_name": cert.child_name, "award": cert.award_title,
-            "campaign": cert.campaign.title, "library": cert.library_name, "issued_at": cert.issued_at.isoformat()}
+            "award_en": cert.award_title_en, "campaign": cert.campaign.title, "library": cert.library_name, "issued_at": cert.issued_at.isoformat()}

@@ -45,6 +45,9 @@ def certificate_pdf(cert: Certificate) -> bytes:
     c.drawCentredString(width / 2, height - 260, f"在「{cert.campaign.title}」活动中表现优异，")
     c.drawCentredString(width / 2, height - 295, f"荣获「{cert.award_title}」。")
     c.drawCentredString(width / 2, height - 330, f"推荐单位：{cert.library_name}")
+    if cert.award_title_en:
+        c.setFont(font, 14)
+        c.drawCentredString(width / 2, height - 365, f"Awarded: {cert.award_title_en}")
     c.setFont(font, 12)
     c.drawCentredString(width / 2, 110, "证书编号（可在网站查验）")
     # The code and the link in a standard font, so they can be copied out of the PDF.
@@ -61,7 +64,7 @@ def certificate_pdf(cert: Certificate) -> bytes:
 RESULT_HEADER = ["范围 Scope", "名次 Rank", "作品 Entry", "昵称 Nickname", "图书馆 Library", "评分数 Scores",
                  "原始均分 Raw mean", "去极值均分 Trimmed mean", "校准分 Calibrated", "区间下限 CI low",
                  "区间上限 CI high", "评审分 Panel", "点赞 Likes", "点赞(归一) Likes normalised", "总分 Final",
-                 "晋级 Advanced", "奖项 Award", "标记 Flags"]
+                 "晋级 Advanced", "奖项 Award", "标记 Flags", "奖项（英文） Award (English)"]
 
 
 def results_xlsx(round_: Round, scope_key: str | None = None) -> bytes:
@@ -77,7 +80,7 @@ def results_xlsx(round_: Round, scope_key: str | None = None) -> bytes:
         sheet.rows.append([r.scope_key, r.rank, r.entry_id, r.entry.child.nickname, r.entry.library.name, r.n_scores,
                            _n(r.raw_mean), _n(r.trimmed_mean), _n(r.calibrated), _n(r.ci_low), _n(r.ci_high),
                            _n(r.panel_score), r.likes, _n(r.likes_normalised), _n(r.final_score),
-                           "是 yes" if r.advanced else "", r.award_title, ";".join(r.flags or [])])
+                           "是 yes" if r.advanced else "", r.award_title, ";".join(r.flags or []), r.award_title_en])
     out = list(sheets.values()) or [Sheet("results", RESULT_HEADER, [])]
     from judging.selectors import organisation_awards
 

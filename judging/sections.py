@@ -124,6 +124,7 @@ class Scoring(SettingsModel):
 class Award(SettingsModel):
     key: Slug(max_length=40)
     title: Text(max_length=60)
+    title_en: Text(max_length=60) | None = None  # on the certificate and the English pages
     count: Integer(ge=1)
     # An entry award goes to the best entries of its event; `kind: organisation` (优秀组织奖) goes to the
     # libraries with the most entries.

@@ -141,7 +141,7 @@ def organisation_awards(round_: Round) -> list[dict]:
     out, pos = [], 0
     for spec in specs:
         for row in ranked[pos:pos + spec.count]:
-            out.append({"award": spec.title, "code": row["entry__library__code"],
+            out.append({"award": spec.title, "award_en": spec.title_en or "", "code": row["entry__library__code"],
                         "library": row["entry__library__name"], "entries": row["entries"],
                         "advanced": row["advanced"]})
         pos += spec.count

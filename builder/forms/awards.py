@@ -7,7 +7,7 @@ from builder.forms.typed import ErrorMap, add_row, bound_rows, kept_rows, row_fo
 from config.params import int_param
 
 AwardForm = typed_form("AwardForm", ("awards", 0), {
-    "key": "代码 Key", "title": "奖项名称 Title", "count": "名额 How many", "kind": "类型 Kind",
+    "key": "代码 Key", "title": "奖项名称 Title", "title_en": "英文名称 English title", "count": "名额 How many", "kind": "类型 Kind",
     "event": "项目 Event", "scope": "评奖范围 Scope",
 }, choice_labels={**SCOPE_LABELS, "organisation": "优秀组织奖（按参与作品数评图书馆）Organisation award (libraries)"},
     optional_choices=("kind",))

@@ -75,7 +75,8 @@ def certificates_issue(*, round_: Round, actor: User | None) -> list[Certificate
         name = child.display_name if child_has_consent(child, "publish_name") else child.nickname
         cert, created = Certificate.objects.get_or_create(
             entry=result.entry, award_key=result.award_key,
-            defaults={"campaign": round_.campaign, "award_title": result.award_title, "child_name": name,
+            defaults={"campaign": round_.campaign, "award_title": result.award_title,
+                      "award_title_en": result.award_title_en, "child_name": name,
                       "library_name": result.entry.library.name},
         )
         if created:

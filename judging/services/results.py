@@ -188,6 +188,7 @@ def round_compute_results(*, round_: Round, actor: User | None) -> list[Result]:
                 "likes": item["likes"], "likes_normalised": item["likes_norm"], "final_score": item["final"],
                 "rank": item["rank"], "advanced": item["rank"] <= n_adv, "flags": item["flags"],
                 "award_key": award.key if award else "", "award_title": award.title if award else "",
+                "award_title_en": (award.title_en or "") if award else "",
                 "tie_note": item["tie_note"],
             }
             result, created = Result.objects.get_or_create(round=round_, entry_id=item["entry_id"], defaults=values)

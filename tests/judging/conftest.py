@@ -41,7 +41,7 @@ def config():
         },
         "likes": {"event": "tongyin", "per_voter_per_entry_per_day": 1, "per_voter_per_day": 5},
         "scoring": {"formula": "0.7 * panel + 0.3 * likes", "likes_normalisation": "max_in_scope"},
-        "awards": [{"key": "zhuangyuan", "title": "诵读小状元", "count": 1, "event": "tongyin", "scope": "national"},
+        "awards": [{"key": "zhuangyuan", "title": "诵读小状元", "title_en": "Little Reciting Champion", "count": 1, "event": "tongyin", "scope": "national"},
                    {"key": "daren", "title": "诵读小达人", "count": 2, "event": "tongyin", "scope": "national"}],
     }
 

@@ -184,7 +184,7 @@ def test_results_formula_likes_ties_awards_appeals_certificates(world, organizer
     assert results[entries[5].id].likes == 2
     assert results[entries[6].id].likes_normalised == pytest.approx(50)
     top = min(results.values(), key=lambda r: r.rank)
-    assert top.award_title == "诵读小状元"
+    assert top.award_title == "诵读小状元" and top.award_title_en == "Little Reciting Champion"
     assert sum(1 for r in results.values() if r.award_key == "daren") == 2
     assert sum(1 for r in results.values() if r.advanced) == 3
     assert AuditEvent.objects.filter(action="judging.likes_voided").exists()
@@ -210,11 +210,18 @@ def test_results_formula_likes_ties_awards_appeals_certificates(world, organizer
     from pypdf import PdfReader
 
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
-    assert cert.code in text
+    assert cert.code in text and "Awarded: Little Reciting Champion" in text  # the English title under the Chinese
     anon = Client()
-    assert cert.child_name in anon.get(f"/judging/verify/?code={cert.code}").content.decode()
+    verify = anon.get(f"/judging/verify/?code={cert.code}").content.decode()
+    assert cert.child_name in verify and "Little Reciting Champion" in verify
     assert "未找到" in anon.get("/judging/verify/?code=AAAA-BBBB-CCCC").content.decode()
-    assert anon.get(f"/api/v1/judging/certificates/{cert.code}").json()["valid"] is True
+    verified = anon.get(f"/api/v1/judging/certificates/{cert.code}").json()
+    assert verified["valid"] is True and verified["award_en"] == "Little Reciting Champion"
+    english = Client()
+    english.cookies["django_language"] = "en"
+    results_en = english.get(f"/judging/rounds/{round_.id}/results/").content.decode()
+    assert "Little Reciting Champion" in results_en and "诵读小状元" not in results_en
+    assert "诵读小状元" in anon.get(f"/judging/rounds/{round_.id}/results/").content.decode()
     # Export per scope.
     from openpyxl import load_workbook
 
