@@ -80,6 +80,8 @@ MIDDLEWARE = [
     # A Content-Security-Policy with a per-request nonce on every HTML page (config/csp.py).
     "config.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything reads the address or the session: no NUL reaches a query (config/nul_guard.py).
+    "config.nul_guard.NulGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese first: Accept-Language is ignored; the language switch (cookie) still works. config/locale.py
     "config.locale.ChineseFirstLocaleMiddleware",
