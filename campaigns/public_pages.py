@@ -42,16 +42,20 @@ def home_page() -> dict:
     return page_cache.fragment(page_cache.version(), ("home", get_language()), build)
 
 
+def _campaign(slug: str) -> Campaign | None:
+    return Campaign.objects.select_related("lead_library").filter(slug=slug).first()
+
+
 def campaign_row(slug: str) -> tuple[str, Campaign | None]:
     """(the pages' version, the campaign with its lead library, or None), cached under the version."""
-    return page_cache.current(f"campaign:{slug}", lambda: Campaign.objects.select_related("lead_library").filter(slug=slug).first())
+    return page_cache.current(f"campaign:{slug}", lambda: _campaign(slug))
 
 
 def branch_row(slug: str, code: str) -> tuple[str, tuple[Campaign, CampaignLibrary] | None]:
     """(the pages' version, (campaign, branch) or None), cached under the version."""
 
     def load():
-        campaign = Campaign.objects.select_related("lead_library").filter(slug=slug).first()
+        campaign = _campaign(slug)
         branch = selectors.branch_of(campaign, code) if campaign else None
         return (campaign, branch) if branch else None
 

@@ -32,8 +32,8 @@ async def stop_poller(task: asyncio.Task | None) -> None:
         await asyncio.wait([task])
 
 
-BAD_MESSAGE = {"type": "error", "code": "bad_message", "message_zh": "消息格式有误：请发送一个 JSON 对象",
-               "message_en": "Malformed message: send one JSON object"}
+BAD_MESSAGE = {"type": "error", "code": "bad_message", "message_zh": "消息格式有误：请发送一个 JSON 对象，数字须为有效数字",
+               "message_en": "Malformed message: send one JSON object, with valid numbers"}
 
 
 def _finite(text: str) -> float:

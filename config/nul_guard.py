@@ -10,8 +10,10 @@ it. Form fields are Django forms', which refuse NUL themselves (ProhibitNullChar
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
-MESSAGE_ZH = "地址中含有无效字符（NUL），请检查链接后重试。"
-MESSAGE_EN = "The address holds an invalid character (NUL); check the link and try again."
+from config.errors import UserFacingError
+
+REFUSED = UserFacingError("bad_characters", "地址中含有无效字符（NUL），请检查链接后重试。",
+                          "The address holds an invalid character (NUL); check the link and try again.")
 
 
 def _holds_nul(request) -> bool:
@@ -29,8 +31,6 @@ class NulGuardMiddleware:
             del request.COOKIES[name]
         if _holds_nul(request):
             if request.path.startswith("/api/"):
-                return JsonResponse({"code": "bad_characters", "message_zh": MESSAGE_ZH, "message_en": MESSAGE_EN},
-                                    status=400, json_dumps_params={"ensure_ascii": False})
-            return HttpResponse(render_to_string("400.html", {"message_zh": MESSAGE_ZH, "message_en": MESSAGE_EN}),
-                                status=400)
+                return JsonResponse(REFUSED.as_dict(), status=REFUSED.status, json_dumps_params={"ensure_ascii": False})
+            return HttpResponse(render_to_string("400.html", REFUSED.as_dict()), status=REFUSED.status)
         return self.get_response(request)

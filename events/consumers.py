@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from config.errors import UserFacingError
-from config.live import JsonSocket, layer_is_local, poll_seconds, stop_poller
+from config.live import BAD_MESSAGE, JsonSocket, layer_is_local, poll_seconds, stop_poller
 from events import live
 from events.broadcast import board_text, leaderboard_group
 from events.models import Event, LiveSession
@@ -197,9 +197,8 @@ class LiveConsumer(JsonSocket):
                 raise UserFacingError("live_forbidden", "无权执行此操作", "Not allowed", status=403)
         except UserFacingError as exc:
             await self.send_json({"type": "error", **exc.as_dict()})
-        except (TypeError, ValueError):
-            await self.send_json({"type": "error", "code": "bad_message", "message_zh": "消息格式有误",
-                                  "message_en": "Malformed message"})
+        except (TypeError, ValueError):  # an object, but an index that is no number
+            await self.send_json(BAD_MESSAGE)
 
     @database_sync_to_async
     def _host(self, action: str):

@@ -9,7 +9,7 @@ import asyncio
 
 from channels.db import database_sync_to_async
 
-from config.live import JsonSocket
+from config.live import JsonSocket, stop_poller
 from submissions import access, selectors
 from submissions.models import Entry
 
@@ -40,8 +40,7 @@ class EntryProgressConsumer(JsonSocket):
         self.poller = asyncio.ensure_future(self._poll())
 
     async def disconnect(self, code):
-        if getattr(self, "poller", None):
-            self.poller.cancel()
+        await stop_poller(getattr(self, "poller", None))
         if getattr(self, "group", None):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -60,15 +59,12 @@ class EntryProgressConsumer(JsonSocket):
 
     async def _poll(self) -> None:
         waited = 0.0
-        try:
-            while waited < MAX_POLL_SECONDS:
-                await asyncio.sleep(POLL_SECONDS)
-                waited += POLL_SECONDS
-                state = await self._refresh()
-                if state is None or state["final"]:
-                    return
-        except asyncio.CancelledError:
-            pass
+        while waited < MAX_POLL_SECONDS:
+            await asyncio.sleep(POLL_SECONDS)
+            waited += POLL_SECONDS
+            state = await self._refresh()
+            if state is None or state["final"]:
+                return
 
     async def receive_json(self, content, **kwargs):
         # "refresh": a page woke up or reconnected; state is always re-read, never only pushed.
